@@ -1,0 +1,207 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { readCaptureFile, readCaptureStream, type CaptureReadResult, type ReadOptions } from '../capture/capture-reader.js';
+import { CaptureFormatError } from '../capture/capture-error.js';
+import type { CaptureSink, InterfaceStatistics } from '../capture/capture-sink.js';
+import type { PacketRecord } from '../capture/packet-record.js';
+import { ipText, macText } from '../decode/address-text.js';
+import { L3_ARP, L3_IPV4, L3_IPV6 } from '../decode/decoded-packet.js';
+import { PacketDecoder } from '../decode/packet-decoder.js';
+import { FlowDissection, type DissectionOptions, type ObservationSink } from '../flow/flow-dissection.js';
+import { FlowTable, type FlowEndReason, type FlowTableOptions } from '../flow/flow-table.js';
+import { keyPort } from '../flow/flow-endpoints.js';
+import { KEY_WORDS } from '../flow/flow-key.js';
+import { ServiceNames } from '../flow/service-names.js';
+import type { Dissector } from '../protocols/dissector.js';
+import { DissectorRegistry } from '../protocols/dissector-registry.js';
+import type { Observation } from '../protocols/observation.js';
+import { defaultDissectors } from '../protocols/index.js';
+import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
+import { flowRecord, type FlowRecord } from './flow-record.js';
+import { JsonlWriter } from './jsonl-writer.js';
+import { ObservationDedup } from './observation-dedup.js';
+
+export interface AnalyzerOptions {
+  /** Write summary.json, flows.jsonl and observations.jsonl here. */
+  outDir?: string;
+  dissectors?: readonly Dissector[];
+  flowTable?: Partial<FlowTableOptions>;
+  dissection?: Partial<DissectionOptions>;
+  /** Receives every flow as it ends (in addition to flows.jsonl). */
+  onFlow?: (flow: FlowRecord) => void;
+  /** Receives every new observation (in addition to observations.jsonl). */
+  onObservation?: (o: Observation) => void;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * One pass over one or more captures: decode, flows, reassembly, dissectors, facts. Everything
+ * downstream reads its outputs, so no capture is read twice.
+ */
+export class Analyzer implements ObservationSink {
+  readonly decoder = new PacketDecoder();
+  readonly flows: FlowTable;
+  readonly dissection: FlowDissection;
+  private readonly services = new ServiceNames();
+  private readonly dedup = new ObservationDedup();
+  private readonly flowWriter: JsonlWriter | null = null;
+  private readonly observationWriter: JsonlWriter | null = null;
+  private readonly files: CaptureFileSummary[] = [];
+  packets = 0;
+  private bytes = 0;
+  private capturedBytes = 0;
+  private flowCount = 0;
+  private observationCount = 0;
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
+  private readonly started = process.hrtime.bigint();
+  private readonly onPacket = (rec: PacketRecord) => this.packet(rec);
+
+  constructor(private readonly options: AnalyzerOptions = {}) {
+    this.flows = new FlowTable(options.flowTable);
+    const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
+    this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
+    this.flows.setListener({ flowEnd: (id, reason) => this.flowEnd(id, reason) });
+    if (options.outDir) {
+      mkdirSync(options.outDir, { recursive: true });
+      this.flowWriter = new JsonlWriter(join(options.outDir, 'flows.jsonl'));
+      this.observationWriter = new JsonlWriter(join(options.outDir, 'observations.jsonl'));
+    }
+  }
+
+  /** Read one capture to its end (or its damage). Throws CaptureFormatError for a non-capture. */
+  addCapture(path: string, read: ReadOptions = {}): Promise<CaptureFileSummary> {
+    return this.read(path, (sink) => readCaptureFile(path, sink, read));
+  }
+
+  /** The same for a stream (a live capture tool's output, standard input). */
+  addStream(name: string, input: Readable, read: ReadOptions = {}): Promise<CaptureFileSummary> {
+    return this.read(name, (sink) => readCaptureStream(name, input, sink, read));
+  }
+
+  private async read(name: string, reader: (sink: CaptureSink) => Promise<CaptureReadResult>): Promise<CaptureFileSummary> {
+    let drops: number | undefined;
+    const result = await reader({
+      packet: this.onPacket,
+      interfaceStatistics: (s: InterfaceStatistics) => {
+        if (s.ifDrop !== undefined || s.osDrop !== undefined) drops = (drops ?? 0) + (s.ifDrop ?? 0) + (s.osDrop ?? 0);
+      },
+      warning: (offset, message) => this.options.onWarning?.(`${name}: at byte ${offset}: ${message}`),
+    });
+    const file: CaptureFileSummary = {
+      file: name,
+      format: result.format,
+      gzip: result.gzip,
+      packets: result.packets,
+      bytes: result.bytes,
+      truncated: result.damage !== null,
+    };
+    if (result.damage) {
+      file.damage = result.damage;
+      this.options.onWarning?.(
+        `${name}: ${result.damage.reason} at byte ${result.damage.offset}; kept the ${result.packets} packets before it`,
+      );
+    }
+    if (drops !== undefined) file.interfaceDrops = drops;
+    this.files.push(file);
+    return file;
+  }
+
+  packet(rec: PacketRecord): void {
+    this.packets++;
+    this.bytes += rec.origLen;
+    this.capturedBytes += rec.caplen;
+    const p = this.decoder.decode(rec);
+    const ts = p.ts;
+    if (ts < this.firstTs) this.firstTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
+    if (p.l3 === L3_IPV4 || p.l3 === L3_IPV6) {
+      const id = this.flows.update(p);
+      this.dissection.packet(id, p);
+    }
+    if (p.bindMacOffset >= 0) this.binding(p.l3 === L3_ARP ? 'arp.ip' : 'ndp.ip', p.ts, p.bindBuf, p.bindMacOffset, p.bindIpOffset, p.bindIpLength);
+  }
+
+  observation(o: Observation): void {
+    if (!this.dedup.isNew(o)) return;
+    this.observationCount++;
+    this.observationWriter?.write(o);
+    this.options.onObservation?.(o);
+  }
+
+  /** End the run: flush flows, close outputs, write summary.json. */
+  finish(workers = 1): AnalysisSummary {
+    this.flows.flush();
+    this.flowWriter?.close();
+    this.observationWriter?.close();
+    const elapsedS = Number(process.hrtime.bigint() - this.started) / 1e9;
+    const any = this.packets > 0;
+    const durationS = any ? Math.round((this.lastTs - this.firstTs) * 1e6) / 1e6 : 0;
+    const fileBytes = this.files.reduce((n, f) => n + f.bytes, 0);
+    const summary: AnalysisSummary = {
+      files: this.files,
+      packets: this.packets,
+      bytes: this.bytes,
+      capturedBytes: this.capturedBytes,
+      flows: this.flowCount,
+      observations: this.observationCount,
+      firstTs: any ? this.firstTs : null,
+      lastTs: any ? this.lastTs : null,
+      durationS,
+      packetsPerSecond: durationS > 0 ? Math.round((this.packets / durationS) * 100) / 100 : 0,
+      errors: this.decoder.errors.toJSON(),
+      truncated: this.files.some((f) => f.truncated),
+      flowTable: { evicted: this.flows.evicted, maxFlows: this.flows.maxFlows },
+      fragments: {
+        reassembled: this.decoder.ipv4Fragments.completed + this.decoder.ipv6Fragments.completed,
+        dropped: this.decoder.ipv4Fragments.dropped + this.decoder.ipv6Fragments.dropped,
+      },
+      tcpReassembly: {
+        gaps: this.dissection.streamGaps,
+        gapBytes: this.dissection.streamGapBytes,
+        overflows: this.dissection.budget.overflows,
+        dissectorErrors: this.dissection.dissectorErrors,
+      },
+      analysis: {
+        elapsedS: Math.round(elapsedS * 1000) / 1000,
+        packetsPerSecond: elapsedS > 0 ? Math.round(this.packets / elapsedS) : 0,
+        megabytesPerSecond: elapsedS > 0 ? Math.round((fileBytes / 1048576 / elapsedS) * 10) / 10 : 0,
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+        workers,
+      },
+    };
+    return summary;
+  }
+
+  private flowEnd(id: number, reason: FlowEndReason): void {
+    this.dissection.flowEnd(id);
+    const flows = this.flows;
+    const base = id * KEY_WORDS;
+    const origIsA = flows.origIsA[id] === 1;
+    let service = this.dissection.serviceOf(id) ?? this.dissection.detachedService.get(id) ?? null;
+    this.dissection.detachedService.delete(id);
+    if (!service) {
+      const proto = flows.keys[base + 1] & 0xff;
+      service = this.services.lookup(proto, keyPort(flows.keys, id, origIsA ? 1 : 0), keyPort(flows.keys, id, origIsA ? 0 : 1));
+    }
+    this.flowCount++;
+    if (!this.flowWriter && !this.options.onFlow) return;
+    const record = flowRecord(flows, id, service, reason);
+    this.flowWriter?.write(record);
+    this.options.onFlow?.(record);
+  }
+
+  private binding(key: string, ts: number, buf: Buffer, macOffset: number, ipOffset: number, ipLength: number): void {
+    const ip = ipText(buf, ipOffset, ipLength);
+    this.observation({
+      ts,
+      key,
+      value: ip,
+      src: { mac: macText(buf, macOffset), ip, port: 0 },
+      dst: { mac: null, ip: '', port: 0 },
+    });
+  }
+}
+
+export { CaptureFormatError };

@@ -1,0 +1,261 @@
+import { IPPROTO_TCP, IPPROTO_UDP, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
+import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../protocols/dissector.js';
+import type { DissectorRegistry } from '../protocols/dissector-registry.js';
+import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
+import { flowEndpoint, keyPort } from './flow-endpoints.js';
+import type { FlowTable } from './flow-table.js';
+import { DEFAULT_TOTAL_HOLD_BYTES, ReassemblyBudget, TcpReassembler, type StreamSink } from './tcp-reassembler.js';
+
+export interface ObservationSink {
+  observation(o: Observation): void;
+}
+
+export interface DissectionOptions {
+  /** Bytes delivered per direction before a dissector that is still not done is detached. */
+  maxStreamDepth: number;
+  /** Out-of-order bytes held across all streams. */
+  maxHeldBytes: number;
+}
+
+export const DEFAULT_DISSECTION_OPTIONS: DissectionOptions = { maxStreamDepth: 8 * 1024 * 1024, maxHeldBytes: DEFAULT_TOTAL_HOLD_BYTES };
+
+/** FlowTable.userState values. */
+const UNDECIDED = 0;
+const ATTACHED = 1;
+const NONE = 2;
+
+/**
+ * The per-flow bridge from packets to dissectors: picks a dissector for each TCP or UDP flow,
+ * reassembles TCP for it, and turns what it emits into observations with endpoints and times.
+ * Flows without a dissector cost one byte of state and a port lookup.
+ */
+export class FlowDissection {
+  private readonly sessions = new Map<number, FlowSession>();
+  readonly budget: ReassemblyBudget;
+  private readonly options: DissectionOptions;
+  readonly maxStreamDepth: number;
+  now = 0;
+  /** Sessions that threw: the dissector is detached and the flow keeps being counted. */
+  dissectorErrors = 0;
+  streamGaps = 0;
+  streamGapBytes = 0;
+  attached = 0;
+
+  constructor(
+    private readonly registry: DissectorRegistry,
+    private readonly flows: FlowTable,
+    readonly sink: ObservationSink,
+    options: Partial<DissectionOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_DISSECTION_OPTIONS, ...options };
+    this.budget = new ReassemblyBudget(this.options.maxHeldBytes);
+    this.maxStreamDepth = this.options.maxStreamDepth;
+  }
+
+  /** Call after `flows.update(p)` returned `id`. */
+  packet(id: number, p: DecodedPacket): void {
+    const flows = this.flows;
+    const state = flows.userState[id];
+    if (state === NONE) return;
+    this.now = p.ts;
+    const dir = flows.direction;
+    if (state === UNDECIDED) {
+      if (p.fragment || (p.ipProto !== IPPROTO_TCP && p.ipProto !== IPPROTO_UDP)) {
+        flows.userState[id] = NONE;
+        return;
+      }
+      const transport: Transport = p.ipProto === IPPROTO_TCP ? 'tcp' : 'udp';
+      const respPort = keyPort(flows.keys, id, flows.origIsA[id] === 1 ? 1 : 0);
+      const origPort = keyPort(flows.keys, id, flows.origIsA[id] === 1 ? 0 : 1);
+      let dissector = this.registry.byPort(transport, respPort, origPort);
+      if (!dissector) {
+        if (!this.registry.hasProbers) {
+          flows.userState[id] = NONE;
+          return;
+        }
+        // Wait for the first payload, then probe it once.
+        if (p.payloadLength === 0) {
+          if (transport === 'tcp' && p.tcpFlags & TCP_SYN) this.pendingSyn(id, dir, p.tcpSeq);
+          return;
+        }
+        dissector = this.registry.probe(transport, dir, p.buf, p.payloadOffset, p.payloadLength);
+        if (!dissector) {
+          flows.userState[id] = NONE;
+          this.pendingSyns.delete(id);
+          return;
+        }
+      }
+      this.attach(id, dissector, transport, origPort, respPort);
+    }
+    const session = this.sessions.get(id);
+    if (!session) return;
+    try {
+      session.packet(dir, p);
+    } catch {
+      this.dissectorErrors++;
+      this.detach(id, session);
+      return;
+    }
+    if (session.finished) this.detach(id, session);
+  }
+
+  flowEnd(id: number): void {
+    this.pendingSyns.delete(id);
+    const session = this.sessions.get(id);
+    if (!session) return;
+    try {
+      session.close();
+    } catch {
+      this.dissectorErrors++;
+    }
+    this.detach(id, session);
+  }
+
+  /** The dissector name attached to a live flow, if any (for the flow's service). */
+  serviceOf(id: number): string | null {
+    return this.sessions.get(id)?.dissector.name ?? null;
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** SYN sequence numbers of flows still waiting for a first payload to probe. */
+  private readonly pendingSyns = new Map<number, [number, number]>();
+
+  private pendingSyn(id: number, dir: Direction, seq: number): void {
+    let pair = this.pendingSyns.get(id);
+    if (!pair) this.pendingSyns.set(id, (pair = [-1, -1]));
+    pair[dir] = seq;
+  }
+
+  private attach(id: number, dissector: Dissector, transport: Transport, origPort: number, respPort: number): void {
+    const session = new FlowSession(this, id, dissector, transport, origPort, respPort);
+    const syns = this.pendingSyns.get(id);
+    if (syns) {
+      this.pendingSyns.delete(id);
+      for (const d of [0, 1] as const) if (syns[d] >= 0) session.streams?.[d].syn(syns[d]);
+    }
+    this.sessions.set(id, session);
+    this.flows.userState[id] = ATTACHED;
+    this.attached++;
+  }
+
+  private detach(id: number, session: FlowSession): void {
+    this.sessions.delete(id);
+    this.flows.userState[id] = NONE;
+    session.release();
+    // Remember the service name for the flow record even after detaching.
+    this.detachedService.set(id, session.dissector.name);
+  }
+
+  /** Service names of flows whose dissector detached before the flow ended; read at flow end. */
+  readonly detachedService = new Map<number, string>();
+
+  flowSerial(id: number): number {
+    return this.flows.serial[id];
+  }
+
+  endpoint(id: number, role: 0 | 1): Endpoint {
+    return flowEndpoint(this.flows, id, role);
+  }
+}
+
+class FlowSession implements DissectorContext {
+  readonly session: DissectorSession;
+  readonly streams: [TcpReassembler, TcpReassembler] | null;
+  private endpoints: [Endpoint, Endpoint] | null = null;
+  private readonly delivered = [0, 0];
+  finished = false;
+  private fin = [false, false];
+
+  constructor(
+    private readonly owner: FlowDissection,
+    private readonly id: number,
+    readonly dissector: Dissector,
+    readonly transport: Transport,
+    readonly originatorPort: number,
+    readonly responderPort: number,
+  ) {
+    this.session = dissector.open(this);
+    this.streams =
+      transport === 'tcp' && dissector.reassemble !== false
+        ? [new TcpReassembler(this.streamSink(0), owner.budget), new TcpReassembler(this.streamSink(1), owner.budget)]
+        : null;
+  }
+
+  get ts(): number {
+    return this.owner.now;
+  }
+
+  emit(key: string, value: ObservationValue, from: Direction): void {
+    if (!this.endpoints) this.endpoints = [this.owner.endpoint(this.id, 0), this.owner.endpoint(this.id, 1)];
+    this.owner.sink.observation({
+      ts: this.owner.now,
+      key,
+      value,
+      src: this.endpoints[from],
+      dst: this.endpoints[from ^ 1],
+      flow: this.owner.flowSerial(this.id),
+    });
+  }
+
+  packet(dir: Direction, p: DecodedPacket): void {
+    if (!this.streams) {
+      if (p.payloadLength > 0) this.session.data(dir, p.buf, p.payloadOffset, p.payloadLength);
+      if (p.ipProto === IPPROTO_TCP && p.tcpFlags & (TCP_FIN | TCP_RST)) this.fin[dir] = true;
+    } else {
+      const stream = this.streams[dir];
+      const flags = p.tcpFlags;
+      if (flags & TCP_SYN) stream.syn(p.tcpSeq);
+      if (p.payloadLength > 0) stream.segment(flags & TCP_SYN ? (p.tcpSeq + 1) >>> 0 : p.tcpSeq, p.buf, p.payloadOffset, p.payloadLength);
+      if (flags & TCP_RST) {
+        this.streams[0].finish();
+        this.streams[1].finish();
+        this.fin[0] = this.fin[1] = true;
+      } else if (flags & TCP_FIN) {
+        stream.finish();
+        this.fin[dir] = true;
+      }
+    }
+    if (this.session.done || (this.fin[0] && this.fin[1])) this.finish();
+  }
+
+  close(): void {
+    if (this.streams) {
+      this.streams[0].finish();
+      this.streams[1].finish();
+    }
+    this.finish();
+  }
+
+  release(): void {
+    if (!this.streams) return;
+    for (const s of this.streams) {
+      s.finish();
+      this.owner.streamGaps += s.gaps;
+      this.owner.streamGapBytes += s.gapBytes;
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.session.end?.();
+  }
+
+  private streamSink(dir: Direction): StreamSink {
+    return {
+      data: (buf, offset, length) => {
+        if (this.finished || this.session.done) return;
+        this.delivered[dir] += length;
+        this.session.data(dir, buf, offset, length);
+        if (this.delivered[dir] > this.owner.maxStreamDepth) this.finish();
+      },
+      gap: (length) => {
+        if (this.finished || this.session.done) return;
+        this.session.gap?.(dir, length);
+      },
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { ipv6Text, macText } from '../decode/address-text.js';
+import type { Endpoint } from '../protocols/observation.js';
+import { KEY_WORDS } from './flow-key.js';
+import type { FlowTable } from './flow-table.js';
+
+/** Text form of endpoint A (0) or B (1) of a flow's key. */
+export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): string {
+  const base = id * KEY_WORDS;
+  const at = base + (endpoint === 0 ? 2 : 6);
+  if (((keys[base + 1] >> 8) & 0xff) === 4) {
+    const a = keys[at];
+    return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+  }
+  const bytes = Buffer.alloc(16);
+  for (let w = 0; w < 4; w++) bytes.writeUInt32BE(keys[at + w], w * 4);
+  return ipv6Text(bytes, 0);
+}
+
+export function keyPort(keys: Uint32Array, id: number, endpoint: 0 | 1): number {
+  const w = keys[id * KEY_WORDS + 10];
+  return endpoint === 0 ? w >>> 16 : w & 0xffff;
+}
+
+/** The flow's originator (role 0) or responder (role 1) as an observation endpoint. */
+export function flowEndpoint(flows: FlowTable, id: number, role: 0 | 1): Endpoint {
+  // Endpoint A is the originator when origIsA is set.
+  const endpoint = (flows.origIsA[id] === 1 ? role : role ^ 1) as 0 | 1;
+  const known = flows.macKnown[id] & (endpoint === 0 ? 1 : 2);
+  return {
+    mac: known ? macText(Buffer.from(flows.macs.buffer, flows.macs.byteOffset + id * 12 + endpoint * 6, 6), 0) : null,
+    ip: keyAddressText(flows.keys, id, endpoint),
+    port: keyPort(flows.keys, id, endpoint),
+  };
+}

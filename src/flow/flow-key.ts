@@ -1,0 +1,93 @@
+import { L3_IPV4, L3_IPV6, type DecodedPacket } from '../decode/decoded-packet.js';
+
+/**
+ * A flow key as 11 unsigned 32-bit words, normalised so both directions give the same key:
+ * [vlan, proto|ipVersion<<8, addrA×4, addrB×4, portA<<16|portB] where (addrA, portA) is the
+ * lesser endpoint. IPv4 addresses use one word and leave three zero.
+ */
+export const KEY_WORDS = 11;
+
+export interface KeyScratch {
+  key: Uint32Array;
+  /** True when the packet's source is endpoint A of the normalised key. */
+  srcIsA: boolean;
+  hash: number;
+}
+
+export function newKeyScratch(): KeyScratch {
+  return { key: new Uint32Array(KEY_WORDS), srcIsA: true, hash: 0 };
+}
+
+/**
+ * Fill `out` with the normalised key of `p` (which must have an IP layer). Ports are 0 for
+ * protocols without them and for fragments.
+ */
+export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
+  const k = out.key;
+  const b = p.addrBuf;
+  const s = p.srcAddrOffset;
+  const d = p.dstAddrOffset;
+  const sp = p.fragment ? 0 : p.srcPort;
+  const dp = p.fragment ? 0 : p.dstPort;
+  // Wireshark's conversation tables ignore VLANs too, but hospitals reuse subnets across VLANs
+  // rarely enough that keeping the VLAN apart is the safer identity.
+  k[0] = (p.vlanOuter << 12) | p.vlan;
+  let cmp = 0;
+  if (p.l3 === L3_IPV4) {
+    const sa = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;
+    const da = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0;
+    k[1] = p.ipProto | (4 << 8);
+    cmp = sa < da ? -1 : sa > da ? 1 : sp - dp;
+    const srcIsA = cmp <= 0;
+    k[2] = srcIsA ? sa : da;
+    k[3] = 0;
+    k[4] = 0;
+    k[5] = 0;
+    k[6] = srcIsA ? da : sa;
+    k[7] = 0;
+    k[8] = 0;
+    k[9] = 0;
+    k[10] = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
+    out.srcIsA = srcIsA;
+  } else {
+    k[1] = p.ipProto | (6 << 8);
+    for (let i = 0; i < 16 && cmp === 0; i++) cmp = b[s + i] - b[d + i];
+    if (cmp === 0) cmp = sp - dp;
+    const srcIsA = cmp <= 0;
+    const a = srcIsA ? s : d;
+    const z = srcIsA ? d : s;
+    for (let w = 0; w < 4; w++) {
+      const ao = a + 4 * w;
+      const zo = z + 4 * w;
+      k[2 + w] = ((b[ao] << 24) | (b[ao + 1] << 16) | (b[ao + 2] << 8) | b[ao + 3]) >>> 0;
+      k[6 + w] = ((b[zo] << 24) | (b[zo + 1] << 16) | (b[zo + 2] << 8) | b[zo + 3]) >>> 0;
+    }
+    k[10] = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
+    out.srcIsA = srcIsA;
+  }
+  out.hash = hashKey(k);
+}
+
+/** Murmur3-style mixing of the key words. Symmetric because the key is normalised. */
+export function hashKey(k: Uint32Array): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < KEY_WORDS; i++) {
+    let x = k[i];
+    x = Math.imul(x, 0xcc9e2d51);
+    x = (x << 15) | (x >>> 17);
+    x = Math.imul(x, 0x1b873593);
+    h ^= x;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+export function isIpPacket(p: DecodedPacket): boolean {
+  return p.l3 === L3_IPV4 || p.l3 === L3_IPV6;
+}

@@ -1,0 +1,380 @@
+import {
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  type DecodedPacket,
+} from '../decode/decoded-packet.js';
+import { flowKeyOf, KEY_WORDS, newKeyScratch, type KeyScratch } from './flow-key.js';
+
+export interface FlowTimeouts {
+  /** Seconds without a packet before a TCP flow ends (Zeek's tcp_inactivity_timeout is 5 min). */
+  tcpIdleS: number;
+  udpIdleS: number;
+  otherIdleS: number;
+  /** A flow longer than this is reported and restarted, as NetFlow's active timeout does. */
+  activeS: number;
+  /** Seconds a TCP flow lingers after both FINs or a RST, for late retransmissions and ACKs. */
+  closedS: number;
+}
+
+export const DEFAULT_TIMEOUTS: FlowTimeouts = { tcpIdleS: 300, udpIdleS: 60, otherIdleS: 60, activeS: 1800, closedS: 5 };
+
+export interface FlowTableOptions {
+  /** Flows held at once; past it the stalest of a few candidates is evicted (and counted). */
+  maxFlows: number;
+  timeouts: FlowTimeouts;
+}
+
+export const DEFAULT_MAX_FLOWS = 1 << 19;
+
+/** Coarse TCP connection states. */
+export const TCP_STATE_NONE = 0;
+export const TCP_STATE_SYN_SENT = 1;
+export const TCP_STATE_SYN_ACK = 2;
+export const TCP_STATE_ESTABLISHED = 3;
+export const TCP_STATE_CLOSING = 4;
+export const TCP_STATE_CLOSED = 5;
+export const TCP_STATE_RESET = 6;
+export const TCP_STATE_NAMES = ['none', 'syn_sent', 'syn_ack', 'established', 'closing', 'closed', 'reset'] as const;
+
+export type FlowEndReason = 'idle' | 'active' | 'closed' | 'evicted' | 'reused' | 'end';
+
+export interface FlowTableListener {
+  /** A flow ended; its slots are still readable during the call and reused after it. */
+  flowEnd(id: number, reason: FlowEndReason): void;
+}
+
+const HISTORY_LEN = 12;
+const EMPTY = 0;
+/** Flows examined for expiry per packet: keeps the sweep continuous and its cost flat. */
+const SWEEP_PER_PACKET = 2;
+const EVICTION_CANDIDATES = 8;
+
+/**
+ * Bidirectional flow table in typed arrays: an open-addressing index (linear probing with
+ * backward-shift deletion) over dense per-flow columns. No string keys and no object per flow;
+ * ids are stable for a flow's life and reused after it ends.
+ */
+export class FlowTable {
+  readonly maxFlows: number;
+  private readonly timeouts: FlowTimeouts;
+  private readonly index: Int32Array;
+  private readonly indexMask: number;
+
+  readonly keys: Uint32Array;
+  readonly hashes: Uint32Array;
+  readonly firstTs: Float64Array;
+  readonly lastTs: Float64Array;
+  /** [orig, resp] per flow. */
+  readonly packets: Float64Array;
+  readonly bytes: Float64Array;
+  readonly payloadBytes: Float64Array;
+  readonly tcpFlags: Uint16Array;
+  readonly tcpState: Uint8Array;
+  /** 1 when the originator is endpoint A of the normalised key. */
+  readonly origIsA: Uint8Array;
+  readonly history: Uint8Array;
+  readonly historyLength: Uint8Array;
+  /** MAC of endpoint A then B, 12 bytes a flow; `macKnown` bit 0 for A, bit 1 for B. */
+  readonly macs: Uint8Array;
+  readonly macKnown: Uint8Array;
+  readonly live: Uint8Array;
+  /** Flow number in creation order (1-based), stable across id reuse: what outputs call the flow id. */
+  readonly serial: Float64Array;
+  /** Free for the layers above: which dissector state a flow is in. */
+  readonly userState: Uint8Array;
+
+  private readonly freeIds: Int32Array;
+  private freeTop: number;
+  private sweepCursor = 0;
+  private readonly scratch: KeyScratch = newKeyScratch();
+  private listener: FlowTableListener | null = null;
+
+  /** Flows alive now. */
+  active = 0;
+  /** Flows ever created. */
+  created = 0;
+  evicted = 0;
+  /** Latest packet time seen, for expiry. */
+  now = 0;
+
+  /** Set by `update`: 0 if the packet was sent by the originator, 1 by the responder. */
+  direction: 0 | 1 = 0;
+  /** Set by `update`: true when the packet started a new flow. */
+  isNew = false;
+
+  constructor(options: Partial<FlowTableOptions> = {}) {
+    const max = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+    this.maxFlows = max;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    let size = 1024;
+    while (size < max * 2) size *= 2;
+    this.index = new Int32Array(size);
+    this.indexMask = size - 1;
+    this.keys = new Uint32Array(max * KEY_WORDS);
+    this.hashes = new Uint32Array(max);
+    this.firstTs = new Float64Array(max);
+    this.lastTs = new Float64Array(max);
+    this.packets = new Float64Array(max * 2);
+    this.bytes = new Float64Array(max * 2);
+    this.payloadBytes = new Float64Array(max * 2);
+    this.tcpFlags = new Uint16Array(max * 2);
+    this.tcpState = new Uint8Array(max);
+    this.origIsA = new Uint8Array(max);
+    this.history = new Uint8Array(max * HISTORY_LEN);
+    this.historyLength = new Uint8Array(max);
+    this.macs = new Uint8Array(max * 12);
+    this.macKnown = new Uint8Array(max);
+    this.live = new Uint8Array(max);
+    this.serial = new Float64Array(max);
+    this.userState = new Uint8Array(max);
+    this.freeIds = new Int32Array(max);
+    for (let i = 0; i < max; i++) this.freeIds[i] = max - 1 - i;
+    this.freeTop = max;
+  }
+
+  setListener(listener: FlowTableListener): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Account `p` (which must have an IP layer) to its flow, creating the flow if needed. Returns
+   * the flow id and sets `direction` and `isNew`.
+   */
+  update(p: DecodedPacket): number {
+    const ts = p.ts;
+    if (ts > this.now) this.now = ts;
+    const sc = this.scratch;
+    flowKeyOf(p, sc);
+    let id = this.find(sc.key, sc.hash);
+    const tcp = p.ipProto === IPPROTO_TCP && !p.fragment;
+    const flags = tcp ? p.tcpFlags : 0;
+    if (id >= 0) {
+      const expired = this.expiredReason(id, ts);
+      const reused =
+        !expired && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcpState[id] >= TCP_STATE_CLOSED;
+      if (expired || reused) {
+        this.end(id, expired ?? 'reused');
+        id = -1;
+      }
+    }
+    this.isNew = id < 0;
+    if (id < 0) id = this.create(p, sc, flags);
+    const srcIsA = sc.srcIsA ? 1 : 0;
+    const dir: 0 | 1 = srcIsA === this.origIsA[id] ? 0 : 1;
+    this.direction = dir;
+    const slot = id * 2 + dir;
+    this.packets[slot]++;
+    this.bytes[slot] += p.wireLength;
+    this.payloadBytes[slot] += p.payloadLength;
+    if (ts > this.lastTs[id]) this.lastTs[id] = ts;
+    if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset);
+    if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset);
+    if (tcp) this.tcpUpdate(id, dir, flags, p.payloadLength);
+    this.sweep(ts);
+    return id;
+  }
+
+  /** End every live flow (end of capture). */
+  flush(): void {
+    for (let id = 0; id < this.maxFlows; id++) if (this.live[id]) this.end(id, 'end');
+  }
+
+  /** Expire flows idle or active too long relative to `ts` (for a pause in live traffic). */
+  expireAll(ts: number): void {
+    for (let id = 0; id < this.maxFlows; id++) {
+      if (!this.live[id]) continue;
+      const reason = this.expiredReason(id, ts);
+      if (reason) this.end(id, reason);
+    }
+  }
+
+  historyText(id: number): string {
+    let s = '';
+    const base = id * HISTORY_LEN;
+    for (let i = 0; i < this.historyLength[id]; i++) s += String.fromCharCode(this.history[base + i]);
+    return s;
+  }
+
+  private find(key: Uint32Array, hash: number): number {
+    const mask = this.indexMask;
+    const keys = this.keys;
+    let pos = hash & mask;
+    for (;;) {
+      const entry = this.index[pos];
+      if (entry === EMPTY) return -1;
+      const id = entry - 1;
+      if (this.hashes[id] === hash) {
+        const base = id * KEY_WORDS;
+        if (
+          keys[base + 10] === key[10] &&
+          keys[base + 2] === key[2] &&
+          keys[base + 6] === key[6] &&
+          keys[base + 1] === key[1] &&
+          keys[base] === key[0] &&
+          keys[base + 3] === key[3] &&
+          keys[base + 4] === key[4] &&
+          keys[base + 5] === key[5] &&
+          keys[base + 7] === key[7] &&
+          keys[base + 8] === key[8] &&
+          keys[base + 9] === key[9]
+        )
+          return id;
+      }
+      pos = (pos + 1) & mask;
+    }
+  }
+
+  private create(p: DecodedPacket, sc: KeyScratch, flags: number): number {
+    if (this.freeTop === 0) this.evictOne();
+    const id = this.freeIds[--this.freeTop];
+    const base = id * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) this.keys[base + i] = sc.key[i];
+    this.hashes[id] = sc.hash;
+    let pos = sc.hash & this.indexMask;
+    while (this.index[pos] !== EMPTY) pos = (pos + 1) & this.indexMask;
+    this.index[pos] = id + 1;
+    // Who opened the flow: a SYN's sender; a SYN-ACK's receiver; otherwise, for traffic picked
+    // up mid-conversation, the side on the ephemeral port talking to a well-known one.
+    let srcIsOrig = true;
+    if (p.ipProto === IPPROTO_TCP && flags & TCP_SYN) srcIsOrig = (flags & TCP_ACK) === 0;
+    else if ((p.ipProto === IPPROTO_TCP || p.ipProto === IPPROTO_UDP) && !p.fragment) srcIsOrig = !(p.srcPort < 1024 && p.dstPort >= 1024);
+    this.origIsA[id] = (sc.srcIsA ? 1 : 0) === (srcIsOrig ? 1 : 0) ? 1 : 0;
+    this.firstTs[id] = p.ts;
+    this.lastTs[id] = p.ts;
+    const s = id * 2;
+    this.packets[s] = this.packets[s + 1] = 0;
+    this.bytes[s] = this.bytes[s + 1] = 0;
+    this.payloadBytes[s] = this.payloadBytes[s + 1] = 0;
+    this.tcpFlags[s] = this.tcpFlags[s + 1] = 0;
+    this.tcpState[id] = TCP_STATE_NONE;
+    this.historyLength[id] = 0;
+    this.macKnown[id] = 0;
+    this.userState[id] = 0;
+    this.live[id] = 1;
+    this.active++;
+    this.created++;
+    this.serial[id] = this.created;
+    return id;
+  }
+
+  private end(id: number, reason: FlowEndReason): void {
+    this.listener?.flowEnd(id, reason);
+    this.removeFromIndex(id);
+    this.live[id] = 0;
+    this.active--;
+    this.freeIds[this.freeTop++] = id;
+  }
+
+  /** Backward-shift deletion keeps probe chains intact without tombstones. */
+  private removeFromIndex(id: number): void {
+    const mask = this.indexMask;
+    const index = this.index;
+    let pos = this.hashes[id] & mask;
+    while (index[pos] !== id + 1) pos = (pos + 1) & mask;
+    let hole = pos;
+    let next = (hole + 1) & mask;
+    while (index[next] !== EMPTY) {
+      const home = this.hashes[index[next] - 1] & mask;
+      // Move the entry back if the hole lies cyclically between its home and its slot.
+      if ((next > hole && (home <= hole || home > next)) || (next < hole && home <= hole && home > next)) {
+        index[hole] = index[next];
+        hole = next;
+      }
+      next = (next + 1) & mask;
+    }
+    index[hole] = EMPTY;
+  }
+
+  private expiredReason(id: number, ts: number): FlowEndReason | null {
+    const t = this.timeouts;
+    const idle = ts - this.lastTs[id];
+    const state = this.tcpState[id];
+    if (state >= TCP_STATE_CLOSED) return idle > t.closedS ? 'closed' : null;
+    const proto = this.keys[id * KEY_WORDS + 1] & 0xff;
+    const limit = proto === IPPROTO_TCP ? t.tcpIdleS : proto === IPPROTO_UDP ? t.udpIdleS : t.otherIdleS;
+    if (idle > limit) return 'idle';
+    if (ts - this.firstTs[id] > t.activeS) return 'active';
+    return null;
+  }
+
+  private sweep(ts: number): void {
+    const max = this.maxFlows;
+    for (let n = 0; n < SWEEP_PER_PACKET; n++) {
+      const id = this.sweepCursor;
+      this.sweepCursor = id + 1 === max ? 0 : id + 1;
+      if (this.live[id]) {
+        const reason = this.expiredReason(id, ts);
+        if (reason) this.end(id, reason);
+      }
+    }
+  }
+
+  private evictOne(): void {
+    let victim = -1;
+    let oldest = Infinity;
+    const max = this.maxFlows;
+    for (let seen = 0, n = 0; n < max && seen < EVICTION_CANDIDATES; n++) {
+      const id = this.sweepCursor;
+      this.sweepCursor = id + 1 === max ? 0 : id + 1;
+      if (!this.live[id]) continue;
+      seen++;
+      if (this.lastTs[id] < oldest) {
+        oldest = this.lastTs[id];
+        victim = id;
+      }
+    }
+    this.evicted++;
+    this.end(victim, 'evicted');
+  }
+
+  private learnMac(id: number, endpoint: 0 | 1, frame: Buffer, offset: number): void {
+    const bit = endpoint === 0 ? 1 : 2;
+    if (this.macKnown[id] & bit) return;
+    this.macKnown[id] |= bit;
+    const base = id * 12 + endpoint * 6;
+    for (let i = 0; i < 6; i++) this.macs[base + i] = frame[offset + i];
+  }
+
+  private tcpUpdate(id: number, dir: 0 | 1, flags: number, payload: number): void {
+    this.tcpFlags[id * 2 + dir] |= flags;
+    const state = this.tcpState[id];
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    if (flags & TCP_RST) {
+      this.tcpState[id] = TCP_STATE_RESET;
+      this.addHistory(id, dir, 'R');
+      return;
+    }
+    if (syn && !ack) {
+      if (state === TCP_STATE_NONE) this.tcpState[id] = TCP_STATE_SYN_SENT;
+      this.addHistory(id, dir, 'S');
+    } else if (syn && ack) {
+      if (state <= TCP_STATE_SYN_SENT) this.tcpState[id] = TCP_STATE_SYN_ACK;
+      this.addHistory(id, dir, 'H');
+    } else if (ack) {
+      if (state === TCP_STATE_SYN_ACK || state === TCP_STATE_NONE) this.tcpState[id] = TCP_STATE_ESTABLISHED;
+      if (payload === 0 && !(flags & TCP_FIN)) this.addHistory(id, dir, 'A');
+    }
+    if (payload > 0) this.addHistory(id, dir, 'D');
+    if (flags & TCP_FIN) {
+      this.addHistory(id, dir, 'F');
+      const other = this.tcpFlags[id * 2 + (dir ^ 1)] & TCP_FIN;
+      this.tcpState[id] = other ? TCP_STATE_CLOSED : TCP_STATE_CLOSING;
+    }
+  }
+
+  /** Zeek-style history: each event letter once per direction, upper case for the originator. */
+  private addHistory(id: number, dir: 0 | 1, letter: string): void {
+    const code = dir === 0 ? letter.charCodeAt(0) : letter.charCodeAt(0) + 32;
+    const len = this.historyLength[id];
+    const base = id * HISTORY_LEN;
+    for (let i = 0; i < len; i++) if (this.history[base + i] === code) return;
+    if (len === HISTORY_LEN) return;
+    this.history[base + len] = code;
+    this.historyLength[id] = len + 1;
+  }
+}
