@@ -780,8 +780,17 @@ class DicomSession extends TcpSession {
   constructor(g: Generator, called: string, calling: string) {
     super(g);
     const r = g.rng;
-    this.mod = r.pick(MODALITIES);
-    this.images = r.range(this.mod.minImages, this.mod.maxImages);
+    // Small captures (--size) cannot hold a 15 MB radiograph without being mostly that one
+    // association, so one association is capped at a fraction of the target size.
+    const cap = g.maxSessionBytes;
+    let mod = r.pick(MODALITIES);
+    if ((mod.rows * mod.cols * mod.bits) / 8 > cap) {
+      const fits = MODALITIES.filter((m) => (m.rows * m.cols * m.bits) / 8 <= cap);
+      mod = fits.length ? r.pick(fits) : MODALITIES[1];
+    }
+    this.mod = mod;
+    const bytes = (mod.rows * mod.cols * mod.bits) / 8;
+    this.images = Math.min(r.range(mod.minImages, mod.maxImages), Math.max(1, Math.floor(cap / bytes)));
     this.maxPdu = r.chance(0.7) ? 16384 : r.chance(0.5) ? 32768 : 65536;
     this.study = r.range(1, 999999999);
     this.pixelBytes = (this.mod.rows * this.mod.cols * this.mod.bits) / 8;
@@ -1105,6 +1114,8 @@ export interface GenerateStats {
   bytes: number;
   packets: number;
   sessions: Record<string, number>;
+  /** Share of the file's record bytes per session kind, in percent. */
+  bytesPercent: Record<string, number>;
   taggedFrames: number;
   ipv6Packets: number;
   durationSeconds: number;
@@ -1135,6 +1146,7 @@ class Generator {
   tagged = 0;
   v6Packets = 0;
   readonly kindCounts = new Array<number>(K.Count).fill(0);
+  readonly kindBytes = new Float64Array(K.Count);
 
   // hosts (index-addressed typed arrays: no per-host objects on the hot path)
   readonly hostCount: number;
@@ -1150,6 +1162,7 @@ class Generator {
   readonly vlanStart: number[] = [];
   readonly externalStart: number;
   private uidSerial = 1;
+  readonly maxSessionBytes: number;
 
   constructor(
     seed: number,
@@ -1158,6 +1171,7 @@ class Generator {
     private readonly onProgress: (written: number) => void,
   ) {
     this.rng = new Rng(seed);
+    this.maxSessionBytes = Math.max(target / 48, 256 * 1024);
     const r = this.rng;
     this.noise = Buffer.alloc(NOISE_LEN);
     for (let i = 0; i < NOISE_LEN; i += 4) this.noise.writeUInt32LE(r.u32(), i);
@@ -1561,10 +1575,11 @@ class Generator {
     let c = ~fold(sum + sum16(o, l4, l4 + l4len)) & 0xffff;
     if (c === 0 && proto === 17) c = 0xffff; // zero means "no checksum" in UDP
     be16(o, l4 + ck, c);
-    this.finishFrame(l4 + l4len);
+    this.kindBytes[s.kind] += this.finishFrame(l4 + l4len);
   }
 
-  private finishFrame(end: number): void {
+  /** Pads, fills in the record lengths, and returns the record's size in the file. */
+  private finishFrame(end: number): number {
     const o = this.out;
     const frame = this.rec + 16;
     // Frames below the Ethernet minimum arrive padded, as they do from a SPAN port.
@@ -1576,6 +1591,7 @@ class Generator {
     le32(o, this.rec + 12, end - frame);
     this.pos = end;
     this.packets++;
+    return end - this.rec;
   }
 
   tcpSyn(s: TcpSession, dir: number): void {
@@ -1664,7 +1680,7 @@ class Generator {
       be32(o, p + 12, s.cMacLo);
       be32(o, p + 16, this.ip[h]);
     }
-    this.finishFrame(p + 20);
+    this.kindBytes[s.kind] += this.finishFrame(p + 20);
   }
 
   // ----- application payload builders (write into a session's scratch)
@@ -1886,11 +1902,16 @@ class Generator {
 
   stats(elapsed: number): GenerateStats {
     const sessions: Record<string, number> = {};
-    KIND_NAMES.forEach((n, i) => (sessions[n] = this.kindCounts[i]));
+    const bytesPercent: Record<string, number> = {};
+    KIND_NAMES.forEach((n, i) => {
+      sessions[n] = this.kindCounts[i];
+      bytesPercent[n] = (100 * this.kindBytes[i]) / this.written;
+    });
     return {
       bytes: this.written,
       packets: this.packets,
       sessions,
+      bytesPercent,
       taggedFrames: this.tagged,
       ipv6Packets: this.v6Packets,
       durationSeconds: (this.clock - START_US) / 1e6,
@@ -1972,6 +1993,7 @@ export function generateCapture(path: string, size: number, seed: number, log: (
     `(${(st.bytes / 1e6 / elapsed).toFixed(0)} MB/s); ${(st.durationSeconds / 60).toFixed(1)} min of traffic, ` +
     `${((100 * st.taggedFrames) / st.packets).toFixed(0)}% 802.1Q-tagged, ${st.ipv6Packets} IPv6 packets\n`);
   log(`sessions: ${Object.entries(st.sessions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  log(`bytes: ${Object.entries(st.bytesPercent).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}\n`);
   return st;
 }
 

@@ -2,12 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
+import { ParallelAnalysis } from '../analyze/parallel/parallel-analysis.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
 import { formatSummary } from './format-summary.js';
 import { captureProgress } from './progress.js';
 
 export interface AnalyzeCommandOptions {
   out?: string;
+  workers?: number;
   json?: boolean;
   maxFlows?: number;
   quiet?: boolean;
@@ -22,12 +24,15 @@ export interface AnalyzeRun {
 /** `vigil analyze`: reads every capture, writes the outputs, prints the summary. */
 export async function analyzeCommand(captures: string[], options: AnalyzeCommandOptions, extra: Partial<AnalyzerOptions> = {}): Promise<AnalyzeRun> {
   const warn = (message: string) => process.stderr.write(`vigil: warning: ${message}\n`);
-  const analyzer = new Analyzer({
-    outDir: options.out,
-    flowTable: options.maxFlows ? { maxFlows: options.maxFlows } : undefined,
-    onWarning: warn,
-    ...extra,
-  });
+  const analyzer =
+    (options.workers ?? 1) > 1
+      ? new ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, onWarning: warn })
+      : new Analyzer({
+          outDir: options.out,
+          flowTable: options.maxFlows ? { maxFlows: options.maxFlows } : undefined,
+          onWarning: warn,
+          ...extra,
+        });
   const rejected: string[] = [];
   for (const file of captures) {
     const bar = options.quiet ? null : captureProgress(file === '-' ? 'stdin' : file, () => analyzer.packets);
@@ -41,7 +46,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
       bar?.stop();
     }
   }
-  const summary = analyzer.finish();
+  const summary = await analyzer.finish();
   if (options.out) writeFileSync(join(options.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');

@@ -26,6 +26,12 @@ export interface FlowTableOptions {
   /** Flows held at once; past it the stalest of a few candidates is evicted (and counted). */
   maxFlows: number;
   timeouts: FlowTimeouts;
+  /**
+   * Flow numbers are `created * serialStride + serialOffset`, so tables in parallel workers hand
+   * out disjoint numbers (stride = workers, offset = this worker's index).
+   */
+  serialStride: number;
+  serialOffset: number;
 }
 
 export const DEFAULT_MAX_FLOWS = 1 << 19;
@@ -61,6 +67,8 @@ const EVICTION_CANDIDATES = 8;
 export class FlowTable {
   readonly maxFlows: number;
   private readonly timeouts: FlowTimeouts;
+  private readonly serialStride: number;
+  private readonly serialOffset: number;
   private readonly index: Int32Array;
   private readonly indexMask: number;
 
@@ -110,6 +118,8 @@ export class FlowTable {
     const max = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.maxFlows = max;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.serialStride = options.serialStride ?? 1;
+    this.serialOffset = options.serialOffset ?? 0;
     let size = 1024;
     while (size < max * 2) size *= 2;
     this.index = new Int32Array(size);
@@ -257,7 +267,7 @@ export class FlowTable {
     this.live[id] = 1;
     this.active++;
     this.created++;
-    this.serial[id] = this.created;
+    this.serial[id] = (this.created - 1) * this.serialStride + this.serialOffset + 1;
     return id;
   }
 

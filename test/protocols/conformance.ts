@@ -6,8 +6,9 @@
  *   (b) TCP: each direction split at every offset yields exactly the whole-feed facts;
  *   (c) TCP: one octet at a time yields exactly the whole-feed facts;
  *   (d) cut at every length (TCP: each stream; UDP: each datagram) it never throws and invents no fact;
- *   (e) N random inputs and N mutations of it never throw and each finishes within a time bound.
- * Every fact must also be well formed (harness `factProblems`) and its key listed in docs/observations.md.
+ *   (e) N random inputs and N mutations of it never throw.
+ * Every feed of every kind must also finish within a time bound (a hang detector, not a benchmark), and
+ * every fact be well formed (harness `factProblems`) with its key listed in docs/observations.md.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -92,10 +93,20 @@ export function describeConformance(
   const docOption = options.observationsDoc ?? DEFAULT_DOC;
   const timeout = options.testTimeoutMs ?? 120_000;
 
-  /** Problems with one feed: a throw, malformed facts, undocumented keys. */
+  /**
+   * Runs one feed; one over the time limit is run again, and only reported slow if it is again (once can
+   * be a GC pause or a busy machine).
+   */
+  function run(feedOnce: () => FeedResult): FeedResult {
+    const first = feedOnce();
+    return first.ms > timeLimitMs && !first.threw ? feedOnce() : first;
+  }
+
+  /** Problems with one feed: a throw, too slow, malformed facts, undocumented keys. */
   function problems(result: FeedResult): string[] {
     const out: string[] = [];
     if (result.threw) out.push(`threw: ${errorText(result.error)}`);
+    if (result.ms > timeLimitMs) out.push(`took ${result.ms.toFixed(1)} ms (limit ${timeLimitMs} ms)`);
     out.push(...factProblems(dissector, result.facts));
     if (docOption !== false) {
       const documented = documentedKeys(docOption);
@@ -122,7 +133,7 @@ export function describeConformance(
 
     for (const vector of vectors) {
       describe(vector.name, () => {
-        const whole = (): FeedResult => feedWhole(dissector, vector);
+        const whole = (): FeedResult => run(() => feedWhole(dissector, vector));
 
         it('(a) whole feed yields the expected facts', () => {
           const result = whole();
@@ -142,7 +153,7 @@ export function describeConformance(
             const failures: string[] = [];
             const longest = longestUnit(vector);
             for (let offset = 1; offset < longest; offset++) {
-              const result = feedSplit(dissector, vector, offset);
+              const result = run(() => feedSplit(dissector, vector, offset));
               const found = problems(result);
               if (found.length > 0) failures.push(`offset ${offset}: ${found[0]}`);
               else if (!sameFacts(result.facts, reference)) failures.push(`offset ${offset}: ${diff(result.facts, reference)}`);
@@ -152,7 +163,7 @@ export function describeConformance(
 
           it('(c) one octet at a time yields the whole-feed facts', { timeout }, () => {
             const reference = whole().facts;
-            const result = feedBytewise(dissector, vector);
+            const result = run(() => feedBytewise(dissector, vector));
             assertClean(result, 'bytewise feed');
             expect(sameFacts(result.facts, reference), diff(result.facts, reference)).toBe(true);
           });
@@ -164,7 +175,7 @@ export function describeConformance(
           const failures: string[] = [];
           const longest = longestUnit(vector);
           for (let length = 0; length <= longest; length++) {
-            const result = feedTruncated(dissector, vector, length);
+            const result = run(() => feedTruncated(dissector, vector, length));
             const found = problems(result);
             if (found.length > 0) {
               failures.push(`length ${length}: ${found[0]}`);
@@ -183,8 +194,8 @@ export function describeConformance(
             const mutant = mutateVector(vector, rng);
             // Mutants of a stream are also split at a random offset, so framing code sees broken input too.
             const plan = planSplit(mutant, 1 + randomInt(rng, Math.max(1, longestUnit(mutant))));
-            const failure = fuzzOne(mutant, () => feed(dissector, mutant, plan));
-            if (failure !== null) failures.push(`mutation ${i}: ${failure}\n${describeVector(mutant)}`);
+            const found = problems(run(() => feed(dissector, mutant, plan)));
+            if (found.length > 0) failures.push(`mutation ${i}: ${found[0]}\n${describeVector(mutant)}`);
           }
           report(failures, vector);
         });
@@ -196,24 +207,12 @@ export function describeConformance(
       const failures: string[] = [];
       for (let i = 0; i < iterations && failures.length < SHOW; i++) {
         const input = randomVector(rng, vectors[i % vectors.length], maxRandomLength);
-        const failure = fuzzOne(input, () => feedWhole(dissector, input));
-        if (failure !== null) failures.push(`random ${i}: ${failure}\n${describeVector(input)}`);
+        const found = problems(run(() => feedWhole(dissector, input)));
+        if (found.length > 0) failures.push(`random ${i}: ${found[0]}\n${describeVector(input)}`);
       }
       if (failures.length > 0) expect.fail(failures.join('\n'));
     });
   });
-
-  /** One fuzz input: a problem, or a time over the limit twice running (once can be a GC pause). */
-  function fuzzOne(input: Vector, run: () => FeedResult): string | null {
-    let result = run();
-    const found = problems(result);
-    if (found.length > 0) return found[0];
-    if (result.ms > timeLimitMs) {
-      result = run();
-      if (result.ms > timeLimitMs) return `took ${result.ms.toFixed(1)} ms (limit ${timeLimitMs} ms) on ${input.transport}`;
-    }
-    return null;
-  }
 }
 
 function report(failures: readonly string[], vector: Vector): void {

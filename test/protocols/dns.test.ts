@@ -1,12 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ipv6Text } from '../../src/decode/address-text.js';
 import type { Direction } from '../../src/protocols/dissector.js';
 import {
   DnsDissector,
-  LengthPrefixFramer,
   MAX_NAME_LENGTH,
-  ipv6Text,
   parseDnsMessage,
   readName,
 } from '../../src/protocols/dns/index.js';
@@ -17,7 +16,7 @@ import { describeConformance, type ConformanceVector } from './conformance.js';
 //   zeek:    Zeek's regression traces, BSD-3-Clause, copyright The Regents of the University of California,
 //            testing/btest/Traces/<file> at commit a13de64fbbdb01f90961c04719b308fbbb6d199e (copies in
 //            ../shared/captures/.../zeek/); the frame numbers are tshark's.
-//   dnsmasq: recorded for Vigil: dnsmasq 2.89 on 127.0.0.2:53 answering dig 9.18 (`dig +tcp +keepopen`
+//   dnsmasq: recorded for Vigil: dnsmasq 2.90 on 127.0.0.2:53 answering dig 9.18 (`dig +tcp +keepopen`
 //            for the TCP streams), captured with dumpcap on lo.
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');

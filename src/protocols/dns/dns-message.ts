@@ -3,7 +3,7 @@
  * cursor that walks questions and resource records without allocating; names and record data become
  * strings only when asked for. `parseDnsMessage` builds a whole object tree on top of it, for tests and tools.
  */
-import { ipv4Text, ipv6Text } from './ip-text.js';
+import { ipv4Text, ipv6Text } from '../../decode/address-text.js';
 import { readName, skipName, writeDecimalEscape } from './dns-name.js';
 
 /** RFC 1035 §4.1.1: the header is always 12 octets. */

@@ -14,4 +14,3 @@ export {
 } from './dns-message.js';
 export { readName, skipName, MAX_NAME_LENGTH, MAX_LABEL_LENGTH, MAX_POINTER_JUMPS, ROOT_NAME } from './dns-name.js';
 export { LengthPrefixFramer, type MessageHandler } from './length-prefix-framer.js';
-export { ipv4Text, ipv6Text } from './ip-text.js';

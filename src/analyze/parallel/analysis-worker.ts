@@ -1,0 +1,62 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { PacketRecord } from '../../capture/packet-record.js';
+import { Analyzer } from '../analyzer.js';
+import type { FlowRecord } from '../flow-record.js';
+import type { Observation } from '../../protocols/observation.js';
+import { RingConsumer, type RingBuffers } from './packet-ring.js';
+
+/** What the reader thread gives each worker. */
+export interface WorkerInput {
+  index: number;
+  workers: number;
+  ring: RingBuffers;
+  maxFlows?: number;
+}
+
+export type WorkerMessage =
+  | { type: 'flows'; items: FlowRecord[] }
+  | { type: 'observations'; items: Observation[] }
+  | { type: 'done'; summary: ReturnType<Analyzer['finish']> };
+
+const BATCH = 512;
+
+function run(input: WorkerInput): void {
+  const port = parentPort!;
+  let flows: FlowRecord[] = [];
+  let observations: Observation[] = [];
+  const analyzer = new Analyzer({
+    flowTable: { maxFlows: input.maxFlows, serialStride: input.workers, serialOffset: input.index },
+    onFlow: (f) => {
+      flows.push(f);
+      if (flows.length >= BATCH) {
+        port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
+        flows = [];
+      }
+    },
+    onObservation: (o) => {
+      observations.push(o);
+      if (observations.length >= BATCH) {
+        port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
+        observations = [];
+      }
+    },
+  });
+  const rec = new PacketRecord();
+  new RingConsumer(input.ring).drain((r) => {
+    rec.buf = r.buf;
+    rec.offset = r.offset;
+    rec.caplen = r.caplen;
+    rec.origLen = r.origLen;
+    rec.tsSec = r.tsSec;
+    rec.tsNsec = r.tsNsec;
+    rec.linkType = r.linkType;
+    rec.frameNumber = r.frameNumber;
+    analyzer.packet(rec);
+  });
+  const summary = analyzer.finish();
+  if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
+  if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
+  port.postMessage({ type: 'done', summary } satisfies WorkerMessage);
+}
+
+run(workerData as WorkerInput);

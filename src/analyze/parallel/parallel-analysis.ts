@@ -1,0 +1,172 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { readCaptureFile, type ReadOptions } from '../../capture/capture-reader.js';
+import type { PacketRecord } from '../../capture/packet-record.js';
+import type { Observation } from '../../protocols/observation.js';
+import type { AnalysisSummary, CaptureFileSummary } from '../analysis-summary.js';
+import { JsonlWriter } from '../jsonl-writer.js';
+import { ObservationDedup } from '../observation-dedup.js';
+import type { WorkerInput, WorkerMessage } from './analysis-worker.js';
+import { FlowRouter } from './flow-router.js';
+import { createRing, RingProducer } from './packet-ring.js';
+
+export interface ParallelOptions {
+  workers: number;
+  outDir?: string;
+  maxFlows?: number;
+  onWarning?: (message: string) => void;
+  ringBytes?: number;
+}
+
+/**
+ * `analyze --workers N`: this thread reads captures and routes each packet by a symmetric flow
+ * hash into one worker's shared ring; each worker runs decode, flows, reassembly and dissectors
+ * for the flows it owns, so nothing is locked. Results come back in batches and are merged here.
+ */
+export class ParallelAnalysis {
+  private readonly producers: RingProducer[] = [];
+  private readonly workers: Worker[] = [];
+  private readonly done: Promise<AnalysisSummary>[] = [];
+  private readonly router: FlowRouter;
+  private readonly dedup = new ObservationDedup();
+  private readonly flowWriter: JsonlWriter | null = null;
+  private readonly observationWriter: JsonlWriter | null = null;
+  private readonly files: CaptureFileSummary[] = [];
+  private readonly started = process.hrtime.bigint();
+  packets = 0;
+  private bytes = 0;
+  private capturedBytes = 0;
+  private observations = 0;
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
+
+  constructor(private readonly options: ParallelOptions) {
+    this.router = new FlowRouter(options.workers);
+    if (options.outDir) {
+      mkdirSync(options.outDir, { recursive: true });
+      this.flowWriter = new JsonlWriter(join(options.outDir, 'flows.jsonl'));
+      this.observationWriter = new JsonlWriter(join(options.outDir, 'observations.jsonl'));
+    }
+    for (let i = 0; i < options.workers; i++) {
+      const ring = createRing(options.ringBytes ?? 16 * 1024 * 1024);
+      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows };
+      const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: input });
+      this.workers.push(worker);
+      this.producers.push(new RingProducer(ring));
+      this.done.push(
+        new Promise<AnalysisSummary>((resolve, reject) => {
+          worker.on('message', (m: WorkerMessage) => {
+            if (m.type === 'flows') for (const f of m.items) this.flowWriter?.write(f);
+            else if (m.type === 'observations') for (const o of m.items) this.observation(o);
+            else resolve(m.summary);
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => {
+            if (code !== 0) reject(new Error(`analysis worker ${i} exited with status ${code}`));
+          });
+        }),
+      );
+    }
+  }
+
+  async addCapture(path: string, read: ReadOptions = {}): Promise<CaptureFileSummary> {
+    let drops: number | undefined;
+    const result = await readCaptureFile(
+      path,
+      {
+        packet: (rec: PacketRecord) => this.packet(rec),
+        interfaceStatistics: (s) => {
+          if (s.ifDrop !== undefined || s.osDrop !== undefined) drops = (drops ?? 0) + (s.ifDrop ?? 0) + (s.osDrop ?? 0);
+        },
+        warning: (offset, message) => this.options.onWarning?.(`${path}: at byte ${offset}: ${message}`),
+      },
+      read,
+    );
+    for (const p of this.producers) p.publish();
+    const file: CaptureFileSummary = {
+      file: path,
+      format: result.format,
+      gzip: result.gzip,
+      packets: result.packets,
+      bytes: result.bytes,
+      truncated: result.damage !== null,
+    };
+    if (result.damage) {
+      file.damage = result.damage;
+      this.options.onWarning?.(`${path}: ${result.damage.reason} at byte ${result.damage.offset}; kept the ${result.packets} packets before it`);
+    }
+    if (drops !== undefined) file.interfaceDrops = drops;
+    this.files.push(file);
+    return file;
+  }
+
+  private packet(rec: PacketRecord): void {
+    this.packets++;
+    this.bytes += rec.origLen;
+    this.capturedBytes += rec.caplen;
+    const ts = rec.tsSec + rec.tsNsec / 1e9;
+    if (ts < this.firstTs) this.firstTs = ts;
+    if (ts > this.lastTs) this.lastTs = ts;
+    const w = this.router.route(rec.buf, rec.offset, rec.caplen, rec.linkType);
+    this.producers[w].push(rec.buf, rec.offset, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec, rec.linkType, rec.frameNumber);
+  }
+
+  private observation(o: Observation): void {
+    if (!this.dedup.isNew(o)) return;
+    this.observations++;
+    this.observationWriter?.write(o);
+  }
+
+  async finish(): Promise<AnalysisSummary> {
+    for (const p of this.producers) p.close();
+    const parts = await Promise.all(this.done);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.flowWriter?.close();
+    this.observationWriter?.close();
+    const elapsedS = Number(process.hrtime.bigint() - this.started) / 1e9;
+    const any = this.packets > 0;
+    const durationS = any ? Math.round((this.lastTs - this.firstTs) * 1e6) / 1e6 : 0;
+    const fileBytes = this.files.reduce((n, f) => n + f.bytes, 0);
+    const sum = (pick: (s: AnalysisSummary) => number) => parts.reduce((n, s) => n + pick(s), 0);
+    return {
+      files: this.files,
+      packets: this.packets,
+      bytes: this.bytes,
+      capturedBytes: this.capturedBytes,
+      flows: sum((s) => s.flows),
+      observations: this.observations,
+      firstTs: any ? this.firstTs : null,
+      lastTs: any ? this.lastTs : null,
+      durationS,
+      packetsPerSecond: durationS > 0 ? Math.round((this.packets / durationS) * 100) / 100 : 0,
+      errors: mergeErrors(parts.map((s) => s.errors)),
+      truncated: this.files.some((f) => f.truncated),
+      flowTable: { evicted: sum((s) => s.flowTable.evicted), maxFlows: sum((s) => s.flowTable.maxFlows) },
+      fragments: { reassembled: sum((s) => s.fragments.reassembled), dropped: sum((s) => s.fragments.dropped) },
+      tcpReassembly: {
+        gaps: sum((s) => s.tcpReassembly.gaps),
+        gapBytes: sum((s) => s.tcpReassembly.gapBytes),
+        overflows: sum((s) => s.tcpReassembly.overflows),
+        dissectorErrors: sum((s) => s.tcpReassembly.dissectorErrors),
+      },
+      analysis: {
+        elapsedS: Math.round(elapsedS * 1000) / 1000,
+        packetsPerSecond: elapsedS > 0 ? Math.round(this.packets / elapsedS) : 0,
+        megabytesPerSecond: elapsedS > 0 ? Math.round((fileBytes / 1048576 / elapsedS) * 10) / 10 : 0,
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+        workers: this.options.workers,
+      },
+    };
+  }
+}
+
+function mergeErrors(parts: Record<string, Record<string, number>>[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const part of parts)
+    for (const [layer, reasons] of Object.entries(part)) {
+      const into = (out[layer] ??= {});
+      for (const [reason, n] of Object.entries(reasons)) into[reason] = (into[reason] ?? 0) + n;
+    }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
