@@ -4,7 +4,7 @@
  * Suricata and ndpiReader where installed (bench/install-tools.sh installs them). Wall time and
  * peak RSS come from GNU time so every tool is measured the same way, from outside.
  *
- * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N]
+ * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N] [--settle S]
  * Names for --only: vigil, vigil-w2, bare, tshark, suricata, ndpi.
  * Results: a table on stdout and bench/.cache/last-run.json; each tool's output in bench/.cache/logs/.
  */
@@ -174,10 +174,43 @@ interface Args {
   seed: number;
   only?: Set<string>;
   repeat?: number;
+  /** Longest wait, in seconds, for the machine to go quiet before each timed run. */
+  settle: number;
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Waits (at most `maxSeconds`) until the rest of the machine has used under BUSY_CORES / 2 of CPU
+ * for three one-second samples in a row: other sessions' test runs come in bursts with short
+ * lulls, and one quiet second says little. Returns the last sample, in cores.
+ */
+function settle(maxSeconds: number): number | undefined {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let said = false;
+  let quiet = 0;
+  for (;;) {
+    const a = machineCpuSeconds();
+    sleepMs(1000);
+    const b = machineCpuSeconds();
+    if (a === undefined || b === undefined) return undefined;
+    const cores = b - a;
+    quiet = cores < BUSY_CORES / 2 ? quiet + 1 : 0;
+    if (quiet >= 3 || Date.now() >= deadline) {
+      if (said) process.stdout.write(quiet >= 3 ? 'quiet.\n' : `still busy (${cores.toFixed(2)} cores); going ahead.\n`);
+      return cores;
+    }
+    if (!said && quiet === 0) {
+      process.stdout.write(`  other processes use ${cores.toFixed(2)} cores; waiting up to ${maxSeconds} s for quiet... `);
+      said = true;
+    }
+  }
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { size: DEFAULT_SIZE, seed: DEFAULT_SEED };
+  const a: Args = { size: DEFAULT_SIZE, seed: DEFAULT_SEED, settle: 60 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const val = (): string => {
@@ -188,13 +221,15 @@ function parseArgs(argv: string[]): Args {
     if (arg.startsWith('--size')) a.size = parseSize(val());
     else if (arg.startsWith('--seed')) a.seed = Number(val()) >>> 0;
     else if (arg.startsWith('--repeat')) a.repeat = Math.max(1, Number(val()));
+    else if (arg.startsWith('--settle')) a.settle = Math.max(0, Number(val()));
     else if (arg.startsWith('--only')) {
       a.only = new Set(val().split(',').map((s) => s.trim().toLowerCase()).filter(Boolean).map((s) => ALIASES[s] ?? s));
       const unknown = [...a.only].filter((s) => !TOOLS.some((t) => t.id === s));
       if (unknown.length) throw new Error(`unknown --only name(s): ${unknown.join(', ')}; known: ${TOOLS.map((t) => t.id).join(', ')}`);
     } else if (arg === '-h' || arg === '--help') {
       process.stdout.write(
-        'usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only ' + TOOLS.map((t) => t.id).join(',') + '] [--repeat N]\n',
+        'usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only ' + TOOLS.map((t) => t.id).join(',') + '] [--repeat N] [--settle SECONDS]\n' +
+          '  --settle: longest wait for other processes to go quiet before each timed run (default 60, 0 = never wait)\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
@@ -278,6 +313,7 @@ function main(): void {
     let failed: ReturnType<typeof timeOnce> | undefined;
     const log = join(logDir, `${t.id}.log`);
     for (let i = 0; i < runs; i++) {
+      if (args.settle > 0) settle(args.settle);
       const scratch = mkdtempSync(join(tmpdir(), `vigil-bench-${t.id}-`));
       process.stdout.write(`${t.label}: run ${i + 1}/${runs}... `);
       const r = timeOnce(t.command(file, scratch), log, haveGnuTime);

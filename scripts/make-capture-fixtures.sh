@@ -6,7 +6,7 @@
 #
 # All traffic stays between two network namespaces this script creates (vigcap-a, vigcap-b) joined
 # by veth pairs; addresses 10.99.0.0/16 and fd00:99::/32 exist only inside them. Needs root,
-# iproute2, tcpdump, dumpcap, tshark, editcap, text2pcap, curl, gzip and python3 (standard library).
+# iproute2, tcpdump, dumpcap, tshark, text2pcap, curl, gzip and python3 (standard library).
 #
 # What is recorded, and how (see test/fixtures/README.md, "Capture-format fixtures"):
 #   phase 1, on veth vb in vigcap-b: ARP, ICMP echo v4 and v6, 3000-byte echoes (IPv4 and IPv6
@@ -19,8 +19,8 @@
 #     200 around 802.1Q C-VLAN 300. This machine's kernel has no 8021q module and no bridge VLAN
 #     filtering, so a python AF_PACKET relay in each namespace tags frames bound for the trunk and
 #     untags frames from it; the frames themselves come from the kernels at both ends.
-#   conversions of those real recordings: raw IP (editcap -C 14 -T rawip), BSD loopback (text2pcap
-#     -l 0 with a 4-byte address family), big-endian pcap / pcapng (byte-swapped by the python
+#   conversions of those real recordings: raw IP (text2pcap -l 101), BSD loopback (text2pcap -l 0,
+#     behind a 4-byte address family), big-endian pcap / pcapng (byte-swapped by the python
 #     below; tshark must read them identically, and swapping back must give the original bytes),
 #     simple packet blocks (enhanced packet blocks rewritten), several sections (files
 #     concatenated), gzip.
@@ -45,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 die() { echo "make-capture-fixtures: $*" >&2; exit 1; }
-for tool in ip tcpdump dumpcap tshark editcap text2pcap curl gzip python3; do
+for tool in ip tcpdump dumpcap tshark text2pcap curl gzip python3; do
   command -v "$tool" >/dev/null || die "$tool is required"
 done
 [[ $(id -u) -eq 0 ]] || die "run as root (network namespaces)"
@@ -260,23 +260,27 @@ def interface_statistics(data):
         stats.append(entry)
     return stats
 
-def null_hexdump(data):
-    """text2pcap input for a BSD loopback capture of the raw IP packets in a pcap."""
+def ip_hexdump(data, link):
+    """text2pcap input holding the IPv4 / IPv6 packets of a little-endian microsecond Ethernet pcap
+    (whole frames only), bare for raw IP or behind a 4-byte address family for BSD loopback."""
     lines = []
     pos = 24
-    le = struct.unpack('<I', data[:4])[0] in PCAP_MAGICS
-    order = '<' if le else '>'
+    assert struct.unpack_from('<IHHiIII', data, 0)[0::6] == (0xa1b2c3d4, 1), 'expected an Ethernet pcap in microseconds'
     while pos < len(data):
-        sec, usec, incl, _ = struct.unpack_from(order + 'IIII', data, pos)
-        packet = data[pos + 16:pos + 16 + incl]
-        # DLT_NULL: address family in the capturing host's byte order; 2 = AF_INET, 30 = macOS AF_INET6.
-        family = 2 if packet[0] >> 4 == 4 else 30
-        packet = struct.pack('<I', family) + packet
+        sec, usec, incl, orig = struct.unpack_from('<IIII', data, pos)
+        frame = data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+        if frame[12:14] not in (b'\x08\x00', b'\x86\xdd'):
+            continue
+        assert incl == orig
+        packet = frame[14:]
+        if link == 'null':
+            # DLT_NULL: address family in the capturing host's byte order; 2 = AF_INET, 30 = macOS AF_INET6.
+            packet = struct.pack('<I', 2 if packet[0] >> 4 == 4 else 30) + packet
         lines.append(time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(sec)) + '.%06d' % usec)
         for i in range(0, len(packet), 16):
             lines.append('%06x  %s' % (i, ' '.join('%02x' % b for b in packet[i:i + 16])))
         lines.append('')
-        pos += 16 + incl
     return '\n'.join(lines) + '\n'
 
 def tshark_frames(path):
@@ -301,8 +305,8 @@ def main():
         open(dst, 'wb').write(swapped)
     elif cmd == 'spb':
         open(args[1], 'wb').write(to_spb(open(args[0], 'rb').read()))
-    elif cmd == 'null-hexdump':
-        sys.stdout.write(null_hexdump(open(args[0], 'rb').read()))
+    elif cmd == 'ip-hexdump':
+        sys.stdout.write(ip_hexdump(open(args[0], 'rb').read(), args[1]))
     elif cmd == 'same-in-tshark':
         a, b = (tshark_dump(p) for p in args)
         # Lines that name the file or its format legitimately differ.
@@ -319,7 +323,10 @@ def main():
             if data[:2] == b'\x1f\x8b':
                 import gzip
                 data = gzip.decompress(data)
-            entry = {'bytes': len(data), 'frames': tshark_frames(path)}
+            magic = struct.unpack('<I', data[:4])[0]
+            fmt = 'pcapng' if magic == SHB else 'pcap'
+            assert name.replace('.gz', '').endswith('.' + fmt), f'{name} is a {fmt}'
+            entry = {'format': fmt, 'gzip': name.endswith('.gz'), 'bytes': len(data), 'frames': tshark_frames(path)}
             if struct.unpack('<I', data[:4])[0] == SHB:
                 entry['interfaceStatistics'] = interface_statistics(data)
             fixtures[name] = entry
@@ -333,7 +340,9 @@ def main():
 main()
 EOF
 
-TOOL() { python3 "$WORK/fixture-tool.py" "$@"; }
+# The interpreter itself, not a version manager's shim (each shim start costs a second).
+PY=$(python3 -c 'import sys; print(sys.executable)')
+TOOL() { "$PY" "$WORK/fixture-tool.py" "$@"; }
 
 # ------------------------------------------------------------------------------------------------
 # Captures: start in the background, wait until listening; stop with SIGINT (dumpcap then writes its
@@ -356,14 +365,14 @@ start_capture() { # name ns tool args...
   die "capture $name did not start"
 }
 stop_captures() {
-  sleep 0.5
+  sleep 1
   local pid
   for pid in "${CAPTURES[@]}"; do kill -INT "$pid"; done
   for pid in "${CAPTURES[@]}"; do wait "$pid" || true; done
   CAPTURES=()
 }
 start_relay() { # ns access trunk tags
-  ip netns exec "$1" python3 -u "$WORK/relay.py" "$2" "$3" "$4" >"$WORK/relay-$1.log" 2>&1 &
+  ip netns exec "$1" "$PY" -u "$WORK/relay.py" "$2" "$3" "$4" >"$WORK/relay-$1.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   RELAYS+=("$pid")
@@ -404,7 +413,8 @@ ip -n "$NSB" link set vb up
 
 mkdir -p "$WORK/www"
 printf 'Vigil capture fixture\n' >"$WORK/www/hello.txt"
-B python3 -u -m http.server --bind 10.99.0.2 --directory "$WORK/www" 8080 >"$WORK/http.log" 2>&1 &
+# Not through B(): $! must be the server itself, for the cleanup to stop it.
+ip netns exec "$NSB" "$PY" -u -m http.server --bind 10.99.0.2 --directory "$WORK/www" 8080 >"$WORK/http.log" 2>&1 &
 PIDS+=("$!")
 for _ in $(seq 100); do grep -q 'Serving HTTP' "$WORK/http.log" && break; sleep 0.1; done
 grep -q 'Serving HTTP' "$WORK/http.log" || die "http.server did not start"
@@ -414,18 +424,18 @@ flush_neighbours
 # ------------------------------------------------------------------------------------------------
 # Phase 1: one exchange, six recordings
 
-start_capture eth.pcap "$NSB" tcpdump -Z root -n -i vb -w "$WORK/eth.pcap"
-start_capture eth-nsec.pcap "$NSB" tcpdump -Z root -n -i vb --time-stamp-precision=nano -w "$WORK/eth-nsec.pcap"
+start_capture eth.pcap "$NSB" tcpdump -Z root -n --immediate-mode -i vb -w "$WORK/eth.pcap"
+start_capture eth-nsec.pcap "$NSB" tcpdump -Z root -n --immediate-mode -i vb --time-stamp-precision=nano -w "$WORK/eth-nsec.pcap"
 start_capture eth.pcapng "$NSB" dumpcap -q -i vb -w "$WORK/eth.pcapng"
 start_capture eth-snap128.pcapng "$NSB" dumpcap -q -i vb -s 128 -w "$WORK/eth-snap128.pcapng"
-start_capture sll.pcap "$NSB" tcpdump -Z root -n -i any -y LINUX_SLL -w "$WORK/sll.pcap"
-start_capture sll2.pcap "$NSB" tcpdump -Z root -n -i any -y LINUX_SLL2 -w "$WORK/sll2.pcap"
+start_capture sll.pcap "$NSB" tcpdump -Z root -n --immediate-mode -i any -y LINUX_SLL -w "$WORK/sll.pcap"
+start_capture sll2.pcap "$NSB" tcpdump -Z root -n --immediate-mode -i any -y LINUX_SLL2 -w "$WORK/sll2.pcap"
 sleep 0.5
-A python3 "$WORK/traffic.py" ping4 10.99.0.2 56
-A python3 "$WORK/traffic.py" ping6 fd00:99::2 56
-A python3 "$WORK/traffic.py" ping4 10.99.0.2 3000
-A python3 "$WORK/traffic.py" ping6 fd00:99::2 3000
-A python3 "$WORK/traffic.py" udp 10.99.0.2 9999 vigil
+A "$PY" "$WORK/traffic.py" ping4 10.99.0.2 56
+A "$PY" "$WORK/traffic.py" ping6 fd00:99::2 56
+A "$PY" "$WORK/traffic.py" ping4 10.99.0.2 3000
+A "$PY" "$WORK/traffic.py" ping6 fd00:99::2 3000
+A "$PY" "$WORK/traffic.py" udp 10.99.0.2 9999 vigil
 A curl -sS --noproxy '*' -o /dev/null http://10.99.0.2:8080/hello.txt
 stop_captures
 
@@ -449,11 +459,11 @@ for phase in vlan:8100:100 qinq:88a8:200,8100:300; do
   start_relay "$NSB" b0p tb "$tags"
   sleep 1
   flush_neighbours
-  start_capture "$name.pcap" "$NSB" tcpdump -Z root -n -i tb -w "$WORK/$name.pcap"
+  start_capture "$name.pcap" "$NSB" tcpdump -Z root -n --immediate-mode -i tb -w "$WORK/$name.pcap"
   start_capture "$name.pcapng" "$NSB" dumpcap -q -i tb -w "$WORK/$name.pcapng"
   sleep 0.5
-  A python3 "$WORK/traffic.py" ping4 10.99.100.2 56
-  A python3 "$WORK/traffic.py" ping6 fd00:99:100::2 56
+  A "$PY" "$WORK/traffic.py" ping4 10.99.100.2 56
+  A "$PY" "$WORK/traffic.py" ping6 fd00:99:100::2 56
   stop_captures
   stop_relays
 done
@@ -462,12 +472,12 @@ done
 # Conversions
 
 cd "$WORK"
-# Raw IP: the IPv4/IPv6 frames of the Ethernet recording without their 14-byte Ethernet header.
-tshark -r eth.pcap -Y 'ip or ipv6' -F pcap -w eth-ip.pcap 2>/dev/null
-editcap -C 14 -T rawip eth-ip.pcap raw.pcap
-# BSD loopback: the same packets behind a 4-byte address family, written by text2pcap.
-TOOL null-hexdump raw.pcap >null.txt
-TZ=UTC text2pcap -q -F pcap -l 0 -t '%Y-%m-%d %H:%M:%S.%f' null.txt null.pcap
+# Raw IP and BSD loopback: the IPv4/IPv6 frames of the Ethernet recording without their Ethernet
+# header (behind a 4-byte address family for loopback), timestamps kept, written by text2pcap.
+for link in raw:101 null:0; do
+  TOOL ip-hexdump eth.pcap "${link%%:*}" >"${link%%:*}.txt"
+  TZ=UTC text2pcap -q -F pcap -l "${link#*:}" -t '%Y-%m-%d %H:%M:%S.%f' "${link%%:*}.txt" "${link%%:*}.pcap"
+done
 TOOL swap eth.pcap be.pcap
 TOOL swap eth-nsec.pcap be-nsec.pcap
 TOOL swap eth.pcapng be.pcapng

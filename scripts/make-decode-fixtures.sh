@@ -22,6 +22,7 @@ NSA=vigil-fxA
 NSB=vigil-fxB
 WORK=$(mktemp -d)
 CAPTURE_PID=
+CAPTURE_NAME=
 
 cleanup() {
   if [[ -n "$CAPTURE_PID" ]]; then kill "$CAPTURE_PID" 2>/dev/null || true; fi
@@ -61,7 +62,7 @@ B ip link set vfxB up
 sleep 1
 
 cat >"$WORK/gen.py" <<'PY'
-import socket, struct, sys, time, threading
+import socket, struct, sys, time
 
 A4, B4 = '10.98.0.1', '10.98.0.2'
 A6, B6 = 'fd98::1', 'fd98::2'
@@ -139,12 +140,7 @@ def udp_send(family, dst, port, data, sockopts=()):
     s.sendto(data, (dst, port))
     s.close()
 
-def tcp_server(family, addr, port, ready):
-    srv = socket.socket(family, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind((addr, port))
-    srv.listen(1)
-    ready.set()
+def tcp_serve(srv):
     conn, _ = srv.accept()
     got = b''
     while not got.endswith(b'QUIT\r\n'):
@@ -238,16 +234,9 @@ def scenario(name):
         send(47, struct.pack('!HH', 0, 0x0800) + ipv4('10.98.40.1', '10.98.40.2', 4, v4[0], ident=7))
     elif name == 'tcp':
         for family, srv, port in ((socket.AF_INET, B4, 8080), (socket.AF_INET6, B6, 8443)):
-            # The server runs in namespace B: started by the shell as `gen.py serve`; here we only connect.
+            # The server runs in namespace B, started by the shell as `gen.py serve`.
             c = socket.socket(family, socket.SOCK_STREAM)
-            for _ in range(50):
-                try:
-                    c.connect((srv, port))
-                    break
-                except ConnectionRefusedError:
-                    time.sleep(0.1)
-                    c.close()
-                    c = socket.socket(family, socket.SOCK_STREAM)
+            c.connect((srv, port))
             c.sendall(b'HELO vigil\r\n')
             time.sleep(0.1)
             c.sendall(b'DATA ' + b'y' * 100 + b'\r\nQUIT\r\n')
@@ -264,8 +253,15 @@ def scenario(name):
         except ConnectionRefusedError: pass
         c.close()
     elif name == 'serve':
+        # Both listeners first, so the client is never refused (the shell waits for them).
+        servers = []
         for family, addr, port in ((socket.AF_INET, B4, 8080), (socket.AF_INET6, B6, 8443)):
-            tcp_server(family, addr, port, threading.Event())
+            srv = socket.socket(family, socket.SOCK_STREAM)
+            srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            srv.bind((addr, port))
+            srv.listen(1)
+            servers.append(srv)
+        for srv in servers: tcp_serve(srv)
     else:
         raise SystemExit('unknown scenario ' + name)
 
@@ -275,16 +271,21 @@ PY
 # capture NAME FILTER: start tcpdump in B on vfxB, writing $OUT/NAME.pcap.
 capture_start() {
   local name=$1 filter=$2
+  CAPTURE_NAME=$name
   rm -f "$OUT/$name.pcap"
-  B tcpdump -i vfxB -U -s 65535 -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
+  # Not through the B function: $! must be tcpdump itself (ip netns exec execs it) for the kill below.
+  ip netns exec "$NSB" tcpdump -i vfxB --immediate-mode -U -s 65535 -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
   CAPTURE_PID=$!
   for _ in $(seq 50); do grep -q 'listening on' "$WORK/$name.tcpdump.log" && break; sleep 0.1; done
 }
 capture_stop() {
-  sleep 0.5
+  # Immediate mode (above) and a pause: packets still in the capture ring when tcpdump is
+  # interrupted would be lost.
+  sleep 1
   kill -INT "$CAPTURE_PID"
   wait "$CAPTURE_PID" || true
   CAPTURE_PID=
+  sed -n "s/^\([0-9]* packets dropped by kernel\)/  $CAPTURE_NAME: \1/p" "$WORK/$CAPTURE_NAME.tcpdump.log" >&2
 }
 forget_neighbours() {
   A ip neigh flush dev vfxA
@@ -295,8 +296,12 @@ gen() { A python3 "$WORK/gen.py" "$@"; }
 # TCP first: the tunnel scenario wraps its frames.
 forget_neighbours
 capture_start tcp 'tcp'
-B python3 "$WORK/gen.py" serve &
+ip netns exec "$NSB" python3 "$WORK/gen.py" serve &
 SERVER_PID=$!
+for _ in $(seq 50); do
+  [[ $(B ss -Hltn '( sport = :8080 or sport = :8443 )' | wc -l) -eq 2 ]] && break
+  sleep 0.1
+done
 gen tcp
 wait "$SERVER_PID"
 capture_stop
@@ -346,7 +351,7 @@ mapfile -t FIELDS < <(grep -v '^#' "$FIELDS_FILE" | sed '/^$/d')
 args=()
 for f in "${FIELDS[@]}"; do args+=(-e "$f"); done
 for pcap in "$OUT"/*.pcap; do
-  tshark -r "$pcap" -o tcp.relative_sequence_numbers:FALSE -o tcp.analyze_sequence_numbers:FALSE \
+  tshark -r "$pcap" -o ip.defragment:TRUE -o ipv6.defragment:TRUE -o tcp.relative_sequence_numbers:FALSE -o tcp.analyze_sequence_numbers:FALSE \
     -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" >"${pcap%.pcap}.tsv"
   printf '%-22s %3d frames\n' "$(basename "$pcap")" "$(wc -l <"${pcap%.pcap}.tsv")"
 done

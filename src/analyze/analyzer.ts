@@ -43,7 +43,7 @@ export class Analyzer implements ObservationSink {
   readonly decoder = new PacketDecoder();
   readonly flows: FlowTable;
   readonly dissection: FlowDissection;
-  private readonly services = new ServiceNames();
+  private readonly services = ServiceNames.shared();
   private readonly dedup = new ObservationDedup();
   private readonly flowWriter: JsonlWriter | null = null;
   private readonly observationWriter: JsonlWriter | null = null;

@@ -1,4 +1,10 @@
-import type { Observation } from '../protocols/observation.js';
+import type { Endpoint, Observation } from '../protocols/observation.js';
+
+/**
+ * A flow's endpoint objects are shared by all its facts, so each host's part of the dedup key is
+ * built once and kept on the object under a symbol (which JSON output ignores).
+ */
+const HOST_KEY = Symbol('dedupHost');
 
 /**
  * "Emit a fact when it is new for that host and key (or its value changed)": remembers which
@@ -12,8 +18,11 @@ export class ObservationDedup {
   constructor(private readonly limit = 2_000_000) {}
 
   isNew(o: Observation): boolean {
-    const value = typeof o.value === 'object' ? JSON.stringify(o.value) : String(o.value);
-    const id = `${o.src.mac ?? ''}|${o.src.ip}|${o.key}|${value}`;
+    const src = o.src as Endpoint & { [HOST_KEY]?: string };
+    let prefix = src[HOST_KEY];
+    if (prefix === undefined) prefix = src[HOST_KEY] = `${src.mac ?? ''}|${src.ip}|`;
+    const value = typeof o.value === 'object' ? JSON.stringify(o.value) : o.value;
+    const id = `${prefix}${o.key}|${value}`;
     if (this.seen.has(id)) {
       this.duplicates++;
       return false;

@@ -1,9 +1,8 @@
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureFormatError, type CaptureDamage } from './capture-error.js';
 import type { CaptureSink } from './capture-sink.js';
-import type { ChunkedParser } from './chunked-parser.js';
 import { isPcapMagic, PcapParser } from './pcap-parser.js';
 import { BLOCK_SECTION_HEADER, PcapngParser } from './pcapng-parser.js';
 
@@ -25,24 +24,59 @@ export interface CaptureReadResult {
 
 export interface ReadOptions {
   chunkSize?: number;
-  /** Called after each chunk with the compressed-file position and total size (0 if unknown). */
+  /** Called after each chunk with the file position and total size (0 if unknown). */
   progress?: (position: number, total: number) => void;
 }
+
+type Parser = PcapParser | PcapngParser;
 
 /** `-` reads standard input. */
 export async function readCaptureFile(path: string, sink: CaptureSink, options: ReadOptions = {}): Promise<CaptureReadResult> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (path === '-') return readCaptureStream('<stdin>', process.stdin, sink, options, 0);
   let size: number;
+  let fd: number;
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new CaptureFormatError(path, 'is a directory, expected a pcap or pcapng file');
     size = st.size;
+    fd = openSync(path, 'r');
   } catch (err) {
     if (err instanceof CaptureFormatError) throw err;
-    throw new CaptureFormatError(path, `cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CaptureFormatError(path, `cannot open: ${openError(err as NodeJS.ErrnoException)}`);
+  }
+  try {
+    if (size === 0) throw new CaptureFormatError(path, 'is empty, expected a pcap or pcapng capture');
+    const magic = Buffer.alloc(2);
+    const gzip = readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+    if (!gzip) return await readPlainFile(path, fd, size, sink, options, chunkSize);
+  } finally {
+    closeSync(fd);
   }
   return readCaptureStream(path, createReadStream(path, { highWaterMark: chunkSize }), sink, options, size);
+}
+
+/**
+ * Uncompressed files are read with readSync into one reused buffer: a stream would allocate a
+ * fresh chunk per read, which costs more than parsing it. The event loop gets a turn between
+ * chunks so that worker messages and signals are still served.
+ */
+async function readPlainFile(path: string, fd: number, size: number, sink: CaptureSink, options: ReadOptions, chunkSize: number): Promise<CaptureReadResult> {
+  // At least 4 bytes: the first read must hold the magic number, whatever chunkSize asks for.
+  const chunk = Buffer.allocUnsafe(Math.max(4, Math.min(chunkSize, size)));
+  let position = readSync(fd, chunk, 0, Math.min(chunk.length, size), 0);
+  const parser = parserFor(path, chunk.subarray(0, position), false, sink);
+  parser.push(chunk.subarray(0, position));
+  options.progress?.(position, size);
+  while (!parser.damage) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const n = readSync(fd, chunk, 0, chunk.length, position);
+    if (n <= 0) break;
+    position += n;
+    parser.push(chunk.subarray(0, n));
+    options.progress?.(position, size);
+  }
+  return finishRead(path, parser, false, null);
 }
 
 export async function readCaptureStream(
@@ -77,10 +111,17 @@ export async function readCaptureStream(
     }
   }
   let source: AsyncIterable<Buffer> = rawChunks();
-  if (gzip) source = Readable.from(source).pipe(createGunzip({ chunkSize: 1024 * 1024 }));
+  if (gzip) {
+    const compressed = Readable.from(gzipSlices(source));
+    const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+    // pipe() does not forward errors from its source. After an early stop (damage, not a capture)
+    // `input` is destroyed under a pending read, and that "premature close" would otherwise be an
+    // uncaught exception; a real read error reaches the loop below through gunzip.
+    compressed.on('error', (err) => gunzip.destroy(err));
+    source = compressed.pipe(gunzip);
+  }
 
-  let parser: ChunkedParser | null = null;
-  let format: CaptureFormat = 'pcap';
+  let parser: Parser | null = null;
   let pending: Buffer = Buffer.alloc(0);
   let streamError: string | null = null;
   try {
@@ -88,19 +129,7 @@ export async function readCaptureStream(
       if (!parser) {
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
         if (pending.length < 4) continue;
-        const magic = pending.readUInt32BE(0);
-        if (isPcapMagic(magic)) {
-          parser = new PcapParser(sink);
-          format = 'pcap';
-        } else if (magic === BLOCK_SECTION_HEADER) {
-          parser = new PcapngParser(sink);
-          format = 'pcapng';
-        } else {
-          throw new CaptureFormatError(
-            name,
-            `is not a capture: expected a pcap or pcapng file${gzip ? ' inside the gzip stream' : ''} (or gzip of one), found bytes ${hex(pending, 4)}`,
-          );
-        }
+        parser = parserFor(name, pending, gzip, sink);
         parser.push(pending);
       } else {
         parser.push(chunk);
@@ -118,13 +147,52 @@ export async function readCaptureStream(
     if (streamError) throw new CaptureFormatError(name, streamError);
     throw new CaptureFormatError(name, `is too short to be a capture (${pending.length} bytes)`);
   }
+  return finishRead(name, parser, gzip, streamError);
+}
+
+function parserFor(name: string, head: Buffer, gzip: boolean, sink: CaptureSink): Parser {
+  if (head.length < 4) throw new CaptureFormatError(name, `is too short to be a capture (${head.length} bytes)`);
+  const magic = head.readUInt32BE(0);
+  if (isPcapMagic(magic)) return new PcapParser(sink);
+  if (magic === BLOCK_SECTION_HEADER) return new PcapngParser(sink);
+  throw new CaptureFormatError(
+    name,
+    `is not a capture: expected a pcap or pcapng file${gzip ? ' inside the gzip stream' : ''} (or gzip of one), found bytes ${hex(head, 4)}`,
+  );
+}
+
+function finishRead(name: string, parser: Parser, gzip: boolean, streamError: string | null): CaptureReadResult {
   let damage = parser.finish();
   if (streamError && !damage) damage = { offset: parser.bytesIn, reason: streamError };
-  if (damage && format === 'pcap' && parser.bytesIn < 24 && !streamError) {
+  if (damage && parser instanceof PcapParser && parser.bytesIn < 24 && !streamError) {
     throw new CaptureFormatError(name, `is too short to be a capture: the pcap file header needs 24 bytes, found ${parser.bytesIn}`);
   }
-  const packets = parser instanceof PcapParser || parser instanceof PcapngParser ? parser.packets : 0;
-  return { file: name, format, gzip, packets, bytes: parser.bytesIn, damage };
+  return {
+    file: name,
+    format: parser instanceof PcapParser ? 'pcap' : 'pcapng',
+    gzip,
+    packets: parser.packets,
+    bytes: parser.bytesIn,
+    damage,
+  };
+}
+
+/**
+ * zlib drops what it inflated from a write that ends in a data error (corrupt deflate data, a bad
+ * CRC): writing small slices keeps the loss on a corrupt .gz to one slice's worth of packets.
+ */
+const GZIP_SLICE = 64 * 1024;
+async function* gzipSlices(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    for (let i = 0; i < chunk.length; i += GZIP_SLICE) yield chunk.subarray(i, i + GZIP_SLICE);
+  }
+}
+
+/** "no such file (ENOENT)" rather than a bare errno code. */
+function openError(err: NodeJS.ErrnoException): string {
+  const what: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'permission denied', ENOTDIR: 'a parent is not a folder' };
+  if (err.code && what[err.code]) return `${what[err.code]} (${err.code})`;
+  return err.code ?? err.message;
 }
 
 function hex(buf: Buffer, n: number): string {

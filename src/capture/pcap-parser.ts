@@ -65,10 +65,19 @@ export class PcapParser extends ChunkedParser {
     rec.buf = buf;
     rec.linkType = this.linkType;
     while (end - pos >= RECORD_HEADER_LEN) {
-      const tsSec = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
-      const tsFrac = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
-      const incl = le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
-      const orig = le ? buf.readUInt32LE(pos + 12) : buf.readUInt32BE(pos + 12);
+      // Byte arithmetic rather than readUInt32LE/BE: no bounds check or branch per field.
+      let tsSec: number, tsFrac: number, incl: number, orig: number;
+      if (le) {
+        tsSec = (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0;
+        tsFrac = (buf[pos + 4] | (buf[pos + 5] << 8) | (buf[pos + 6] << 16) | (buf[pos + 7] << 24)) >>> 0;
+        incl = (buf[pos + 8] | (buf[pos + 9] << 8) | (buf[pos + 10] << 16) | (buf[pos + 11] << 24)) >>> 0;
+        orig = (buf[pos + 12] | (buf[pos + 13] << 8) | (buf[pos + 14] << 16) | (buf[pos + 15] << 24)) >>> 0;
+      } else {
+        tsSec = ((buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]) >>> 0;
+        tsFrac = ((buf[pos + 4] << 24) | (buf[pos + 5] << 16) | (buf[pos + 6] << 8) | buf[pos + 7]) >>> 0;
+        incl = ((buf[pos + 8] << 24) | (buf[pos + 9] << 16) | (buf[pos + 10] << 8) | buf[pos + 11]) >>> 0;
+        orig = ((buf[pos + 12] << 24) | (buf[pos + 13] << 16) | (buf[pos + 14] << 8) | buf[pos + 15]) >>> 0;
+      }
       if (incl > this.maxRecord) {
         this.fail(this.base + pos, `record length ${incl} exceeds the maximum of ${this.maxRecord}`);
         return pos;

@@ -11,6 +11,12 @@ function positiveInt(name: string) {
   };
 }
 
+// Output piped into `head` or a pager that quits early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 const program = new Command('vigil');
 program
   .description('Passive security for hospital networks: listens, never sends.')

@@ -17,7 +17,9 @@ export interface SensorOptions {
 export async function sensorCommand(options: SensorOptions): Promise<number> {
   const analyzer = new Analyzer({ outDir: options.out, onWarning: (m) => process.stderr.write(`vigil: warning: ${m}\n`) });
   const live = startLiveCapture({ interface: options.interface, filter: options.filter, durationS: options.duration });
-  const exited = new Promise<number | null>((resolve) => live.child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': tcpdump prints its drop count as it exits, and 'exit' can come before that
+  // last stderr output has been read.
+  const exited = new Promise<number | null>((resolve) => live.child.on('close', (code) => resolve(code)));
   const stop = () => live.stop();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -76,10 +76,15 @@ export class FragmentReassembler {
     if (entry.total < 0 || !covers(entry.fragments, entry.total)) return null;
     const out = Buffer.alloc(entry.total);
     // Earlier fragments win where fragments overlap: copy in reverse arrival order.
+    let beyond = false;
     for (let i = entry.fragments.length - 1; i >= 0; i--) {
       const f = entry.fragments[i];
-      f.data.copy(out, f.offset, 0, Math.min(f.data.length, entry.total - f.offset));
+      // A fragment may lie past the end the last fragment set: nothing of it belongs to the datagram.
+      const n = Math.min(f.data.length, entry.total - f.offset);
+      if (n > 0) f.data.copy(out, f.offset, 0, n);
+      else if (f.data.length > 0) beyond = true;
     }
+    if (beyond) this.errors.count(this.layer, 'fragment beyond the last fragment');
     this.heldBytes -= entry.held;
     this.pending.delete(key);
     this.completed++;

@@ -3,6 +3,8 @@ import type { Endpoint } from '../protocols/observation.js';
 import { KEY_WORDS } from './flow-key.js';
 import type { FlowTable } from './flow-table.js';
 
+const V6_SCRATCH = new Uint8Array(16);
+
 /** Text form of endpoint A (0) or B (1) of a flow's key. */
 export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): string {
   const base = id * KEY_WORDS;
@@ -11,9 +13,14 @@ export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): 
     const a = keys[at];
     return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
   }
-  const bytes = Buffer.alloc(16);
-  for (let w = 0; w < 4; w++) bytes.writeUInt32BE(keys[at + w], w * 4);
-  return ipv6Text(bytes, 0);
+  for (let w = 0; w < 4; w++) {
+    const x = keys[at + w];
+    V6_SCRATCH[w * 4] = x >>> 24;
+    V6_SCRATCH[w * 4 + 1] = (x >>> 16) & 0xff;
+    V6_SCRATCH[w * 4 + 2] = (x >>> 8) & 0xff;
+    V6_SCRATCH[w * 4 + 3] = x & 0xff;
+  }
+  return ipv6Text(V6_SCRATCH, 0);
 }
 
 export function keyPort(keys: Uint32Array, id: number, endpoint: 0 | 1): number {
@@ -27,7 +34,7 @@ export function flowEndpoint(flows: FlowTable, id: number, role: 0 | 1): Endpoin
   const endpoint = (flows.origIsA[id] === 1 ? role : role ^ 1) as 0 | 1;
   const known = flows.macKnown[id] & (endpoint === 0 ? 1 : 2);
   return {
-    mac: known ? macText(Buffer.from(flows.macs.buffer, flows.macs.byteOffset + id * 12 + endpoint * 6, 6), 0) : null,
+    mac: known ? macText(flows.macs, id * 12 + endpoint * 6) : null,
     ip: keyAddressText(flows.keys, id, endpoint),
     port: keyPort(flows.keys, id, endpoint),
   };

@@ -65,27 +65,43 @@ export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
     k[10] = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     out.srcIsA = srcIsA;
   }
-  out.hash = hashKey(k);
+  out.hash = p.l3 === L3_IPV4 ? hashKey4(k) : hashKey(k);
 }
 
-/** Murmur3-style mixing of the key words. Symmetric because the key is normalised. */
-export function hashKey(k: Uint32Array): number {
+/** IPv4 keys leave six words zero; mixing only the five that vary halves the cost. */
+export function hashKey4(k: Uint32Array): number {
   let h = 0x9747b28c;
-  for (let i = 0; i < KEY_WORDS; i++) {
-    let x = k[i];
-    x = Math.imul(x, 0xcc9e2d51);
-    x = (x << 15) | (x >>> 17);
-    x = Math.imul(x, 0x1b873593);
-    h ^= x;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+  h = mixWord(h, k[0]);
+  h = mixWord(h, k[1]);
+  h = mixWord(h, k[2]);
+  h = mixWord(h, k[6]);
+  h = mixWord(h, k[10]);
+  return finalMix(h);
+}
+
+function mixWord(h: number, x: number): number {
+  x = Math.imul(x, 0xcc9e2d51);
+  x = (x << 15) | (x >>> 17);
+  x = Math.imul(x, 0x1b873593);
+  h ^= x;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finalMix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+/** Murmur3-style mixing of the key words. Symmetric because the key is normalised. */
+export function hashKey(k: Uint32Array): number {
+  let h = 0x9747b28c;
+  for (let i = 0; i < KEY_WORDS; i++) h = mixWord(h, k[i]);
+  return finalMix(h);
 }
 
 export function isIpPacket(p: DecodedPacket): boolean {

@@ -54,9 +54,17 @@ export interface FlowTableListener {
 }
 
 const HISTORY_LEN = 12;
+const INITIAL_CAPACITY = 4096;
 const EMPTY = 0;
-/** Flows examined for expiry per packet: keeps the sweep continuous and its cost flat. */
-const SWEEP_PER_PACKET = 2;
+/**
+ * Expiry runs on capture time, not per packet: each time the clock passes a sweep interval, a
+ * slice of the table is examined, sized so the whole table is visited about once a minute. A flow
+ * thus ends at most about a minute after its timeout, at a cost that does not grow with the
+ * packet rate.
+ */
+const SWEEP_INTERVAL_S = 1;
+const SWEEP_ROUND_S = 60;
+const SWEEP_MIN_BATCH = 64;
 const EVICTION_CANDIDATES = 8;
 
 /**
@@ -68,36 +76,42 @@ export class FlowTable {
   readonly maxFlows: number;
   private readonly timeouts: FlowTimeouts;
   private readonly serialStride: number;
+  private readonly shortestTimeoutS: number;
   private readonly serialOffset: number;
-  private readonly index: Int32Array;
-  private readonly indexMask: number;
+  private index: Int32Array;
+  private indexMask: number;
+  /** Columns are allocated for this many flows and doubled on demand up to maxFlows. */
+  capacity = 0;
+  /** Ids below this have been handed out at least once. */
+  private nextId = 0;
 
-  readonly keys: Uint32Array;
-  readonly hashes: Uint32Array;
-  readonly firstTs: Float64Array;
-  readonly lastTs: Float64Array;
+  keys: Uint32Array;
+  hashes: Uint32Array;
+  firstTs: Float64Array;
+  lastTs: Float64Array;
   /** [orig, resp] per flow. */
-  readonly packets: Float64Array;
-  readonly bytes: Float64Array;
-  readonly payloadBytes: Float64Array;
-  readonly tcpFlags: Uint16Array;
-  readonly tcpState: Uint8Array;
+  packets: Float64Array;
+  bytes: Float64Array;
+  payloadBytes: Float64Array;
+  tcpFlags: Uint16Array;
+  tcpState: Uint8Array;
   /** 1 when the originator is endpoint A of the normalised key. */
-  readonly origIsA: Uint8Array;
-  readonly history: Uint8Array;
-  readonly historyLength: Uint8Array;
+  origIsA: Uint8Array;
+  history: Uint8Array;
+  historyLength: Uint8Array;
   /** MAC of endpoint A then B, 12 bytes a flow; `macKnown` bit 0 for A, bit 1 for B. */
-  readonly macs: Uint8Array;
-  readonly macKnown: Uint8Array;
-  readonly live: Uint8Array;
+  macs: Uint8Array;
+  macKnown: Uint8Array;
+  live: Uint8Array;
   /** Flow number in creation order (1-based), stable across id reuse: what outputs call the flow id. */
-  readonly serial: Float64Array;
+  serial: Float64Array;
   /** Free for the layers above: which dissector state a flow is in. */
-  readonly userState: Uint8Array;
+  userState: Uint8Array;
 
-  private readonly freeIds: Int32Array;
-  private freeTop: number;
+  private freeIds: Int32Array;
+  private freeTop = 0;
   private sweepCursor = 0;
+  private nextSweepTs = 0;
   private readonly scratch: KeyScratch = newKeyScratch();
   private listener: FlowTableListener | null = null;
 
@@ -118,32 +132,58 @@ export class FlowTable {
     const max = options.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.maxFlows = max;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const t = this.timeouts;
+    this.shortestTimeoutS = Math.min(t.tcpIdleS, t.udpIdleS, t.otherIdleS, t.closedS);
     this.serialStride = options.serialStride ?? 1;
     this.serialOffset = options.serialOffset ?? 0;
+    this.index = new Int32Array(0);
+    this.indexMask = 0;
+    this.keys = this.hashes = new Uint32Array(0);
+    this.firstTs = this.lastTs = this.packets = this.bytes = this.payloadBytes = this.serial = new Float64Array(0);
+    this.tcpFlags = new Uint16Array(0);
+    this.tcpState = this.origIsA = this.history = this.historyLength = this.macs = this.macKnown = this.live = this.userState = new Uint8Array(0);
+    this.freeIds = new Int32Array(0);
+    this.resize(Math.min(max, INITIAL_CAPACITY));
+  }
+
+  /** Grow every column to `capacity` flows, keeping live flows and their ids. */
+  private resize(capacity: number): void {
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(old: T, per: number): T => {
+      const next = new (old.constructor as new (n: number) => T)(capacity * per);
+      next.set(old);
+      return next;
+    };
+    this.keys = grow(this.keys, KEY_WORDS);
+    this.hashes = grow(this.hashes, 1);
+    this.firstTs = grow(this.firstTs, 1);
+    this.lastTs = grow(this.lastTs, 1);
+    this.packets = grow(this.packets, 2);
+    this.bytes = grow(this.bytes, 2);
+    this.payloadBytes = grow(this.payloadBytes, 2);
+    this.tcpFlags = grow(this.tcpFlags, 2);
+    this.tcpState = grow(this.tcpState, 1);
+    this.origIsA = grow(this.origIsA, 1);
+    this.history = grow(this.history, HISTORY_LEN);
+    this.historyLength = grow(this.historyLength, 1);
+    this.macs = grow(this.macs, 12);
+    this.macKnown = grow(this.macKnown, 1);
+    this.live = grow(this.live, 1);
+    this.serial = grow(this.serial, 1);
+    this.userState = grow(this.userState, 1);
+    this.freeIds = grow(this.freeIds, 1);
+    this.capacity = capacity;
     let size = 1024;
-    while (size < max * 2) size *= 2;
-    this.index = new Int32Array(size);
-    this.indexMask = size - 1;
-    this.keys = new Uint32Array(max * KEY_WORDS);
-    this.hashes = new Uint32Array(max);
-    this.firstTs = new Float64Array(max);
-    this.lastTs = new Float64Array(max);
-    this.packets = new Float64Array(max * 2);
-    this.bytes = new Float64Array(max * 2);
-    this.payloadBytes = new Float64Array(max * 2);
-    this.tcpFlags = new Uint16Array(max * 2);
-    this.tcpState = new Uint8Array(max);
-    this.origIsA = new Uint8Array(max);
-    this.history = new Uint8Array(max * HISTORY_LEN);
-    this.historyLength = new Uint8Array(max);
-    this.macs = new Uint8Array(max * 12);
-    this.macKnown = new Uint8Array(max);
-    this.live = new Uint8Array(max);
-    this.serial = new Float64Array(max);
-    this.userState = new Uint8Array(max);
-    this.freeIds = new Int32Array(max);
-    for (let i = 0; i < max; i++) this.freeIds[i] = max - 1 - i;
-    this.freeTop = max;
+    while (size < capacity * 2) size *= 2;
+    if (size !== this.index.length) {
+      this.index = new Int32Array(size);
+      this.indexMask = size - 1;
+      for (let id = 0; id < this.nextId; id++) {
+        if (!this.live[id]) continue;
+        let pos = this.hashes[id] & this.indexMask;
+        while (this.index[pos] !== EMPTY) pos = (pos + 1) & this.indexMask;
+        this.index[pos] = id + 1;
+      }
+    }
   }
 
   setListener(listener: FlowTableListener): void {
@@ -163,7 +203,9 @@ export class FlowTable {
     const tcp = p.ipProto === IPPROTO_TCP && !p.fragment;
     const flags = tcp ? p.tcpFlags : 0;
     if (id >= 0) {
-      const expired = this.expiredReason(id, ts);
+      // Nothing can have expired within the shortest timeout: skip the full check then.
+      const expired =
+        ts - this.lastTs[id] > this.shortestTimeoutS || ts - this.firstTs[id] > this.timeouts.activeS ? this.expiredReason(id, ts) : null;
       const reused =
         !expired && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcpState[id] >= TCP_STATE_CLOSED;
       if (expired || reused) {
@@ -181,21 +223,23 @@ export class FlowTable {
     this.bytes[slot] += p.wireLength;
     this.payloadBytes[slot] += p.payloadLength;
     if (ts > this.lastTs[id]) this.lastTs[id] = ts;
-    if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset);
-    if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset);
+    if (this.macKnown[id] !== 3) {
+      if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset);
+      if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset);
+    }
     if (tcp) this.tcpUpdate(id, dir, flags, p.payloadLength);
-    this.sweep(ts);
+    if (ts >= this.nextSweepTs) this.sweep(ts);
     return id;
   }
 
   /** End every live flow (end of capture). */
   flush(): void {
-    for (let id = 0; id < this.maxFlows; id++) if (this.live[id]) this.end(id, 'end');
+    for (let id = 0; id < this.nextId; id++) if (this.live[id]) this.end(id, 'end');
   }
 
   /** Expire flows idle or active too long relative to `ts` (for a pause in live traffic). */
   expireAll(ts: number): void {
-    for (let id = 0; id < this.maxFlows; id++) {
+    for (let id = 0; id < this.nextId; id++) {
       if (!this.live[id]) continue;
       const reason = this.expiredReason(id, ts);
       if (reason) this.end(id, reason);
@@ -239,8 +283,16 @@ export class FlowTable {
   }
 
   private create(p: DecodedPacket, sc: KeyScratch, flags: number): number {
-    if (this.freeTop === 0) this.evictOne();
-    const id = this.freeIds[--this.freeTop];
+    let id: number;
+    if (this.freeTop > 0) id = this.freeIds[--this.freeTop];
+    else if (this.nextId < this.capacity) id = this.nextId++;
+    else if (this.capacity < this.maxFlows) {
+      this.resize(Math.min(this.maxFlows, this.capacity * 2));
+      id = this.nextId++;
+    } else {
+      this.evictOne();
+      id = this.freeIds[--this.freeTop];
+    }
     const base = id * KEY_WORDS;
     for (let i = 0; i < KEY_WORDS; i++) this.keys[base + i] = sc.key[i];
     this.hashes[id] = sc.hash;
@@ -312,8 +364,10 @@ export class FlowTable {
   }
 
   private sweep(ts: number): void {
-    const max = this.maxFlows;
-    for (let n = 0; n < SWEEP_PER_PACKET; n++) {
+    this.nextSweepTs = ts + SWEEP_INTERVAL_S;
+    const max = this.nextId;
+    const batch = Math.max(SWEEP_MIN_BATCH, Math.ceil((max * SWEEP_INTERVAL_S) / SWEEP_ROUND_S));
+    for (let n = 0; n < batch && n < max; n++) {
       const id = this.sweepCursor;
       this.sweepCursor = id + 1 === max ? 0 : id + 1;
       if (this.live[id]) {
@@ -326,7 +380,7 @@ export class FlowTable {
   private evictOne(): void {
     let victim = -1;
     let oldest = Infinity;
-    const max = this.maxFlows;
+    const max = this.nextId;
     for (let seen = 0, n = 0; n < max && seen < EVICTION_CANDIDATES; n++) {
       const id = this.sweepCursor;
       this.sweepCursor = id + 1 === max ? 0 : id + 1;
@@ -373,7 +427,8 @@ export class FlowTable {
     if (flags & TCP_FIN) {
       this.addHistory(id, dir, 'F');
       const other = this.tcpFlags[id * 2 + (dir ^ 1)] & TCP_FIN;
-      this.tcpState[id] = other ? TCP_STATE_CLOSED : TCP_STATE_CLOSING;
+      // A FIN after a RST (or a late one) must not reopen the connection.
+      if (state !== TCP_STATE_RESET) this.tcpState[id] = other ? TCP_STATE_CLOSED : TCP_STATE_CLOSING;
     }
   }
 

@@ -17,6 +17,13 @@ function loadPortNames(): PortNames {
 
 /** Service names by port, as arrays so the lookup allocates nothing. */
 export class ServiceNames {
+  private static instance: ServiceNames | null = null;
+
+  /** The names from knowledge/services.json, loaded once per process. */
+  static shared(): ServiceNames {
+    return (ServiceNames.instance ??= new ServiceNames());
+  }
+
   private readonly tcp: (string | undefined)[] = new Array(65536);
   private readonly udp: (string | undefined)[] = new Array(65536);
 

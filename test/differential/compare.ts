@@ -9,6 +9,20 @@ import type { VigilCapture, VigilFlow } from './vigil.js';
 export interface Difference {
   check: 'packets' | 'frame' | 'tcp-conversations' | 'udp-conversations' | 'tcp-pairs' | 'udp-pairs' | 'read';
   detail: string;
+  /** For a conversation count difference: every address/port pair whose row and flow counts differ. */
+  pairs?: PairSplit[];
+}
+
+/** How tshark's rows and Vigil's flows divide one address/port pair. */
+export interface PairSplit {
+  /** `a:port <-> b:port`, endpoints in text order. */
+  pair: string;
+  tsharkRows: number;
+  /** Frames in each of tshark's rows for the pair, in table order. */
+  tsharkRowFrames: number[];
+  vigilFlows: number;
+  /** Distinct VLAN ids (outer * 4096 + inner) among Vigil's flows of the pair. */
+  vigilVlans: number;
 }
 
 export interface Comparison {
@@ -27,6 +41,10 @@ export function compareCapture(tshark: TsharkCapture, vigil: VigilCapture): Comp
   const differences: Difference[] = [];
   const packets = tshark.frames.length;
   if (vigil.packets !== packets) differences.push({ check: 'packets', detail: `tshark ${packets}, vigil ${vigil.packets}` });
+  // A capture cut short: both tools should notice (tshark says so on standard error).
+  if ((vigil.damage !== null) !== (tshark.stderr !== '')) {
+    differences.push({ check: 'read', detail: `tshark: ${tshark.stderr || 'read cleanly'}; vigil: ${vigil.damage ?? 'read cleanly'}` });
+  }
   if (vigil.evicted !== 0) differences.push({ check: 'read', detail: `vigil's flow table evicted ${vigil.evicted} flows` });
 
   // 3. Addresses and ports, frame by frame.
@@ -46,7 +64,11 @@ export function compareCapture(tshark: TsharkCapture, vigil: VigilCapture): Comp
     if (want !== have) differences.push({ check: 'frame', detail: `frame ${n} (${frame.protocols.join(':')}): tshark ${want}, vigil ${have}` });
   }
 
-  // 2. Conversations.
+  // 2. Conversations. A Vigil flow counts when it holds a packet whose TCP/UDP header Vigil
+  // decoded: the non-final fragments of a datagram make a flow of their own (ports 0) that tshark's
+  // tables, which count the transport layer, have no row for. TCP/UDP headers quoted inside ICMP
+  // errors count on neither side (tshark's conversation taps skip them; Vigil's ICMP flows are not
+  // compared here).
   for (const proto of ['tcp', 'udp'] as const) {
     const rows = tshark.conversations[proto];
     const flows = vigil.flows.filter((f) => f.proto === proto && f.l4Packets > 0);
@@ -68,19 +90,20 @@ export function compareCapture(tshark: TsharkCapture, vigil: VigilCapture): Comp
  *   TCP/UDP header that Vigil's flows of that pair hold.
  * - `<proto>-conversations`: tshark 4.0 keys a conversation-table row by its conversation index
  *   (tcp.stream / udp.stream), not by the pair: a TCP SYN with a new initial sequence number on a
- *   known pair starts a new stream, and a dissector that makes its own conversation (SNMP does)
- *   starts one too. Vigil, with timeouts off, splits a pair on TCP port reuse (a SYN once the
+ *   known pair starts a new stream (see port-reuse.ts), and a dissector that makes a conversation
+ *   of its own for the same pair (SNMP does) starts one too. Vigil, with timeouts off, splits a pair on TCP port reuse (a SYN once the
  *   earlier connection closed or reset) and on VLAN. The counts must match unless an exception
  *   names the capture, both counts and the reason.
  */
 function compareConversations(proto: 'tcp' | 'udp', rows: TsharkConversation[], flows: VigilFlow[]): Difference[] {
   const out: Difference[] = [];
-  const byPairT = new Map<string, { rows: number; frames: number }>();
+  const byPairT = new Map<string, { rows: number; frames: number; rowFrames: number[] }>();
   for (const r of rows) {
     const k = pairKey(r.a, r.b);
-    const e = byPairT.get(k) ?? { rows: 0, frames: 0 };
+    const e = byPairT.get(k) ?? { rows: 0, frames: 0, rowFrames: [] };
     e.rows++;
     e.frames += r.frames;
+    e.rowFrames.push(r.frames);
     byPairT.set(k, e);
   }
   const byPairV = new Map<string, { flows: number; packets: number; vlans: Set<number> }>();
@@ -100,8 +123,20 @@ function compareConversations(proto: 'tcp' | 'udp', rows: TsharkConversation[], 
   for (const [k, v] of byPairV) {
     if (!byPairT.has(k)) out.push({ check: `${proto}-pairs`, detail: `${k}: vigil ${v.packets} packets, tshark has no conversation` });
   }
-  if (rows.length !== flows.length) {
-    out.push({ check: `${proto}-conversations`, detail: `tshark ${rows.length}, vigil ${flows.length}` });
+  const pairs: PairSplit[] = [];
+  for (const k of [...new Set([...byPairT.keys(), ...byPairV.keys()])].sort()) {
+    const t = byPairT.get(k);
+    const v = byPairV.get(k);
+    if ((t?.rows ?? 0) !== (v?.flows ?? 0)) {
+      pairs.push({ pair: k, tsharkRows: t?.rows ?? 0, tsharkRowFrames: t?.rowFrames ?? [], vigilFlows: v?.flows ?? 0, vigilVlans: v?.vlans.size ?? 0 });
+    }
+  }
+  if (pairs.length > 0) {
+    out.push({
+      check: `${proto}-conversations`,
+      detail: `tshark ${rows.length} rows, vigil ${flows.length} flows, ${pairs.length} pair(s) split differently`,
+      pairs,
+    });
   }
   return out;
 }

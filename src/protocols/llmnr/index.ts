@@ -1,0 +1,1 @@
+export { LlmnrDissector, LLMNR_PORT } from './llmnr-dissector.js';

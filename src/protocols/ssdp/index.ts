@@ -1,0 +1,1 @@
+export { SsdpDissector, createSsdpDissector, SSDP_PORT } from './ssdp-dissector.js';

@@ -1,0 +1,73 @@
+/** Running the real `vigil` launcher (bin/vigil.js over dist/) from the tests. */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const VIGIL = join(ROOT, 'bin/vigil.js');
+const MAIN = join(ROOT, 'dist/src/cli/main.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Compile dist/ when it is missing or older than any source file, as `npm run build` does. tsc
+ * still writes its output when some unrelated file has a type error; that is reported, not fatal.
+ */
+export function ensureBuilt(): void {
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(ROOT, 'src'))) {
+    throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
+  }
+  if (r.status !== 0) console.warn(`tsc reported errors while building dist/ for the CLI tests:\n${r.stdout}`);
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stderr split into lines, without the trailing empty one. */
+  errLines: string[];
+}
+
+function toRun(r: SpawnSyncReturns<string>): Run {
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, errLines: r.stderr.split('\n').filter((l) => l.length > 0) };
+}
+
+export function vigil(args: string[], options: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  return toRun(
+    spawnSync(process.execPath, [VIGIL, ...args], {
+      cwd: options.cwd ?? ROOT,
+      input: options.input,
+      encoding: 'utf8',
+      env: options.env ?? process.env,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 60_000,
+    }),
+  );
+}
+
+export function shell(command: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
+  return toRun(
+    spawnSync('sh', ['-c', command], {
+      cwd: options.cwd ?? ROOT,
+      encoding: 'utf8',
+      env: options.env ?? process.env,
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120_000,
+    }),
+  );
+}
