@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readCaptureFile, readCaptureStream, type CaptureReadResult, type ReadOptions } from '../capture/capture-reader.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
-import type { CaptureSink, InterfaceStatistics } from '../capture/capture-sink.js';
+import type { CaptureSink } from '../capture/capture-sink.js';
 import type { PacketRecord } from '../capture/packet-record.js';
 import { ipText, macText } from '../decode/address-text.js';
 import { L3_ARP, L3_IPV4, L3_IPV6 } from '../decode/decoded-packet.js';
@@ -20,6 +20,7 @@ import { defaultDissectors } from '../protocols/index.js';
 import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
 import { flowRecord, type FlowRecord } from './flow-record.js';
 import { JsonlWriter } from './jsonl-writer.js';
+import { readCaptureInto } from './read-capture-into.js';
 import { ObservationDedup } from './observation-dedup.js';
 
 export interface AnalyzerOptions {
@@ -81,29 +82,7 @@ export class Analyzer implements ObservationSink {
   }
 
   private async read(name: string, reader: (sink: CaptureSink) => Promise<CaptureReadResult>): Promise<CaptureFileSummary> {
-    let drops: number | undefined;
-    const result = await reader({
-      packet: this.onPacket,
-      interfaceStatistics: (s: InterfaceStatistics) => {
-        if (s.ifDrop !== undefined || s.osDrop !== undefined) drops = (drops ?? 0) + (s.ifDrop ?? 0) + (s.osDrop ?? 0);
-      },
-      warning: (offset, message) => this.options.onWarning?.(`${name}: at byte ${offset}: ${message}`),
-    });
-    const file: CaptureFileSummary = {
-      file: name,
-      format: result.format,
-      gzip: result.gzip,
-      packets: result.packets,
-      bytes: result.bytes,
-      truncated: result.damage !== null,
-    };
-    if (result.damage) {
-      file.damage = result.damage;
-      this.options.onWarning?.(
-        `${name}: ${result.damage.reason} at byte ${result.damage.offset}; kept the ${result.packets} packets before it`,
-      );
-    }
-    if (drops !== undefined) file.interfaceDrops = drops;
+    const file = await readCaptureInto(name, reader, this.onPacket, this.options.onWarning);
     this.files.push(file);
     return file;
   }

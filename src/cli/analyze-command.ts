@@ -48,7 +48,9 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   }
   const summary = await analyzer.finish();
   if (options.out) writeFileSync(join(options.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  // When no input was a capture there is nothing to summarise: the error lines say it all.
+  const nothingRead = summary.files.length === 0 && rejected.length > 0;
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');
+  else if (!options.quiet && !nothingRead) process.stdout.write(formatSummary(summary) + '\n');
   return { summary, rejected };
 }

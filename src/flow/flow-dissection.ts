@@ -78,14 +78,27 @@ export class FlowDissection {
           if (transport === 'tcp' && p.tcpFlags & TCP_SYN) this.pendingSyn(id, dir, p.tcpSeq);
           return;
         }
-        dissector = this.registry.probe(transport, dir, p.buf, p.payloadOffset, p.payloadLength);
+        try {
+          dissector = this.registry.probe(transport, dir, p.buf, p.payloadOffset, p.payloadLength);
+        } catch {
+          this.dissectorErrors++;
+          dissector = null;
+        }
         if (!dissector) {
           flows.userState[id] = NONE;
           this.pendingSyns.delete(id);
           return;
         }
       }
-      this.attach(id, dissector, transport, origPort, respPort);
+      try {
+        this.attach(id, dissector, transport, origPort, respPort);
+      } catch {
+        // open() threw: the flow goes on without a dissector.
+        this.dissectorErrors++;
+        flows.userState[id] = NONE;
+        this.pendingSyns.delete(id);
+        return;
+      }
     }
     const session = this.sessions.get(id);
     if (!session) return;
@@ -93,6 +106,8 @@ export class FlowDissection {
       session.packet(dir, p);
     } catch {
       this.dissectorErrors++;
+      // Deliver nothing more to it, not even the held bytes that detaching flushes.
+      session.finished = true;
       this.detach(id, session);
       return;
     }
@@ -107,6 +122,7 @@ export class FlowDissection {
       session.close();
     } catch {
       this.dissectorErrors++;
+      session.finished = true;
     }
     this.detach(id, session);
   }

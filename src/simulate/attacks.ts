@@ -150,7 +150,7 @@ const dicomExfil: AttackFn = (sim, at) => {
   const ext = sim.addExternal('dicom-drop.exfil.example', ipv4('203.0.113.66'));
   const done = record(sim, 'dicom-exfiltration', at, [pacs], [pacs], [ipText(ext.ip)], `${pacs.hostname} sends CT studies by DICOM C-STORE to ${ipText(ext.ip)} (AE EXT_ARCHIVE) outside the hospital`, ['T1041', 'T0882']);
   function* run(): Flow {
-    for (let s = 0; s < 3; s++) {
+    for (let s = 0; s < 3 && sim.net.now < sim.endUs; s++) {
       const p = sim.patient();
       const study = dicomUid(sim), series = dicomUid(sim);
       const images: StoreImage[] = [];
@@ -169,7 +169,7 @@ const hl7Rogue: AttackFn = (sim, at) => {
   const r = rogue(sim, 'administration', 'raspberrypi', 'rogue-hl7-listener');
   const done = record(sim, 'hl7-rogue-destination', at, [r], [engine], [], `${engine.hostname} sends ORU/ADT messages to ${ipText(r.iface.ip)}:2575, a listener that is not a known HL7 receiver`, ['T1565', 'T0830']);
   function* run(): Flow {
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 8 && sim.net.now < sim.endUs; i++) {
       yield* hl7Session(sim, engine, r.iface, 2575, 'RHAPSODY', 'COLLECTOR', ['ORU^R01^ORU_R01', 'ADT^A08^ADT_A01'], 2);
       yield 40e6 + sim.rng.below(20e6);
     }
@@ -184,7 +184,7 @@ const arpSpoof: AttackFn = (sim, at) => {
   const victims = sim.devices.filter((d) => d.zone.id === 'icu' && d !== r).slice(0, 12);
   const done = record(sim, 'arp-spoofing', at, [r], victims, [], `${macText(r.iface.mac)} claims the ICU gateway ${ipText(zn.gateway.ip)} to ${victims.length} ICU devices`, ['T1557.002', 'T0830']);
   function* run(): Flow {
-    for (let round = 0; round < 60; round++) {
+    for (let round = 0; round < 60 && sim.net.now < sim.endUs; round++) {
       for (const v of victims) {
         sim.net.arp(r.iface, 2, r.iface.mac, zn.gateway.ip, v.iface.mac, v.iface.ip);
         yield 2000;
@@ -215,7 +215,7 @@ const bruteForce: AttackFn = (sim, at) => {
   const done = record(sim, 'brute-force', at, [attacker], [ts], [], `${attacker.hostname} guesses telnet passwords on ${ts.hostname} (25 failures, then success)`, ['T1110', 'T0859']);
   const words = ['admin', 'password', '123456', 'lantronix', 'access', 'system', 'root', 'default', 'changeme', 'letmein'];
   function* run(): Flow {
-    for (let i = 0; i < 26; i++) {
+    for (let i = 0; i < 26 && sim.net.now < sim.endUs; i++) {
       const ok = i === 25;
       yield* telnetLogin(sim, attacker.iface, ts.iface, ts.hostname, i % 3 === 0 ? 'root' : 'admin', ok ? 'Lab2019!' : `${words[i % words.length]}${i}`, ok, ok ? ['show port 1'] : []);
       yield 300000 + sim.rng.below(400000);
@@ -232,7 +232,7 @@ const c2Beacon: AttackFn = (sim, at) => {
   const done = record(sim, 'c2-beaconing', at, [ws], [ws], [ipText(ext.ip)], `${ws.hostname} beacons over TLS (SNI ${name}) to ${ipText(ext.ip)} every 60 s +-10 %`, ['T1071.001', 'T1573']);
   function* run(): Flow {
     yield* dnsLookup(sim, ws.iface, name);
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 20 && sim.net.now < sim.endUs; i++) {
       yield* tlsSession(sim, ws.iface, ext, 443, name, 180 + sim.rng.below(40), 90 + sim.rng.below(40));
       yield 54e6 + sim.rng.below(12e6);
     }

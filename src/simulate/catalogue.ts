@@ -88,7 +88,7 @@ export interface CatalogueEntry {
 
 export const WORKFLOW_TYPES = new Set([
   'dhcp', 'dns', 'ntp', 'syslog', 'snmp-agent', 'https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'rdp', 'print',
-  'sip', 'bacnet', 'tcp-heartbeat', 'udp-stream', 'telnet', 'teamviewer', 'inbound-scan',
+  'sip', 'bacnet', 'tcp-heartbeat', 'udp-stream', 'telnet', 'teamviewer', 'inbound-scan', 'lldp',
 ]);
 
 export class CatalogueError extends Error {

@@ -389,7 +389,10 @@ export const A_RELEASE_RP = Buffer.from([0x06, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
 
 /** Implicit VR little endian data set builder (PS3.5 section 7.1.3). */
 export class DataSet {
-  readonly w = new ByteWriter(1024);
+  readonly w: ByteWriter;
+  constructor(sizeHint = 256) {
+    this.w = new ByteWriter(sizeHint);
+  }
   /** Text value padded to even length: UIDs with NUL, other strings with space (PS3.5 6.2). */
   str(group: number, elem: number, v: string, uid = false): this {
     const len = v.length + (v.length & 1);
@@ -431,7 +434,7 @@ export function command(build: (d: DataSet) => void): Buffer {
 export function pData(pcid: number, data: Uint8Array, isCommand: boolean, maxPdu: number): Buffer {
   const frag = Math.max(256, maxPdu - 6);
   const n = Math.max(1, Math.ceil(data.length / frag));
-  const out = Buffer.alloc(data.length + n * 12);
+  const out = Buffer.allocUnsafe(data.length + n * 12);
   let p = 0;
   for (let i = 0; i < n; i++) {
     const off = i * frag;
@@ -479,4 +482,31 @@ export function smb1NegotiateResponse(pid: number, rng: Rng): Buffer {
   const b = w.done();
   be32(b, 0, b.length - 4);
   return b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// LLDP (IEEE 802.1AB): what an access switch sends on its uplink every 30 s.
+
+export const LLDP_MULTICAST = Uint8Array.of(0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e);
+
+export function lldp(chassisMac: Uint8Array, port: string, ttl: number, sysName: string, sysDescr: string, mgmtIp: number): Buffer {
+  const w = new ByteWriter(512);
+  const tlv = (type: number, body: (w: ByteWriter) => void): void => {
+    const at = w.mark();
+    w.u16(0);
+    body(w);
+    w.setU16(at, (type << 9) | (w.pos - at - 2));
+  };
+  tlv(1, (x) => x.u8(4).bytes(chassisMac));
+  tlv(2, (x) => x.u8(5).text(port));
+  tlv(3, (x) => x.u16(ttl));
+  tlv(4, (x) => x.text(`uplink ${port}`));
+  tlv(5, (x) => x.text(sysName));
+  tlv(6, (x) => x.text(sysDescr));
+  // capabilities: bridge + router available, bridge enabled
+  tlv(7, (x) => x.u16(0x0014).u16(0x0004));
+  // management address: IPv4, ifIndex subtype 2, interface 1, no OID
+  tlv(8, (x) => x.u8(5).u8(1).u32(mgmtIp).u8(2).u32(1).u8(0));
+  w.u16(0);
+  return w.done();
 }

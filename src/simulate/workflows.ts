@@ -8,7 +8,7 @@ import type { Device } from './hospital.js';
 import { type Flow, type Iface, Tcp, nextPort } from './net.js';
 import type { Patient } from './patients.js';
 import {
-  A_RELEASE_RP, A_RELEASE_RQ, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DataSet, OID_SYSDESCR, OID_SYSNAME,
+  A_RELEASE_RP, A_RELEASE_RQ, LLDP_MULTICAST, lldp, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DataSet, OID_SYSDESCR, OID_SYSNAME,
   OID_SYSOBJECTID, UID, aAssociateAc, aAssociateRq, command, dhcp, dnsQuery, dnsResponse, hl7Ack, hl7Timestamp, httpRequest,
   httpResponse, mllp, msh, ntpRequest, ntpResponse, pData, snmp, syslog, tlsAppData, tlsClientHello, tlsServerHello,
 } from './protocols.js';
@@ -157,7 +157,7 @@ export function syntheticImage(sim: Simulation, dev: Device, p: Patient, study: 
   const side = Math.max(16, Math.floor(Math.sqrt(bytes / 2)));
   const pix = side * side * 2;
   const date = hl7Timestamp(sim.net.now);
-  const d = new DataSet()
+  const d = new DataSet(pix + 1024)
     .str(0x0008, 0x0016, dc.sopClass!, true)
     .str(0x0008, 0x0018, sopInstance, true)
     .str(0x0008, 0x0020, date.slice(0, 8))
@@ -213,7 +213,10 @@ export function* dicomStoreSession(sim: Simulation, c: Iface, callingAe: string,
       .us(0, 0x0800, 0x0000).str(0, 0x1000, img.sopInstance, true));
     const rsp = command((d) => d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x8001).us(0, 0x0120, id).us(0, 0x0800, 0x0101)
       .us(0, 0x0900, 0).str(0, 0x1000, img.sopInstance, true));
-    yield* tcp.send(0, Buffer.concat([pData(3, cmd, true, 16384), pData(3, img.dataset, false, 16384)]));
+    // Command and data set PDUs go out as separate writes, as DCMTK and most SCUs do.
+    yield* tcp.send(0, pData(3, cmd, true, 16384), false);
+    yield 40;
+    yield* tcp.send(0, pData(3, img.dataset, false, 16384));
     yield 3000 + sim.rng.below(10000);
     yield* tcp.send(1, pData(3, rsp, true, 16384));
     id++;
@@ -480,7 +483,7 @@ function* udpStreamFlow(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow 
   const port = spec.port ?? 24000;
   // A vendor frame header (0x56 0x02, sequence number) before the samples: random leading bytes make
   // Wireshark's heuristic dissectors (RTCP, CLTP, classic STUN) claim the datagram and call it malformed.
-  const b = Buffer.alloc(n);
+  const b = Buffer.allocUnsafe(n);
   sim.noise.copy(b, 0, off, off + n);
   b[0] = 0x56;
   b[1] = 0x02;
@@ -549,7 +552,14 @@ function* inboundScanFlow(sim: Simulation, dev: Device): Flow {
   yield* httpSession(sim, scanner, dev.iface, 80, sim.ipText(dev.iface.ip), '/', 'Mozilla/5.0 zgrab/0.x', 200, body, 'Microsoft-IIS/10.0');
 }
 
+function* lldpFlow(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow {
+  const descr = spec.sysDescr ?? `${dev.entry.vendor} ${dev.entry.model} ${dev.firmware}`;
+  sim.net.raw(dev.iface.mac, LLDP_MULTICAST, 0x88cc, lldp(dev.iface.mac, `Te1/1/${1 + (dev.n % 4)}`, 120, dev.hostname, descr, dev.iface.ip));
+  yield 1;
+}
+
 export const WORKFLOWS: Record<string, WorkflowFn> = {
+  lldp: lldpFlow,
   dhcp: dhcpFlow,
   dns: dnsFlow,
   ntp: ntpFlow,

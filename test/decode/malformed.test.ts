@@ -347,3 +347,21 @@ describe('malformed headers are counted by layer and reason', () => {
     expect(p.payloadLength).toBe(2);
   });
 });
+
+describe('DecodeErrors', () => {
+  it('counts by layer and reason, merges, and prints sorted', () => {
+    const a = new DecodeErrors();
+    a.count('udp', 'truncated header');
+    a.count('ipv4', 'truncated options');
+    a.count('ipv4', 'truncated header');
+    a.count('ipv4', 'truncated header');
+    const b = new DecodeErrors();
+    b.count('ipv4', 'truncated header');
+    b.count('arp', 'truncated addresses');
+    a.merge(b);
+    expect(a.total).toBe(6);
+    expect(JSON.stringify(a.toJSON())).toBe(
+      JSON.stringify({ arp: { 'truncated addresses': 1 }, ipv4: { 'truncated header': 3, 'truncated options': 1 }, udp: { 'truncated header': 1 } }),
+    );
+  });
+});

@@ -6,6 +6,7 @@ import type { PacketRecord } from '../../capture/packet-record.js';
 import type { Observation } from '../../protocols/observation.js';
 import type { AnalysisSummary, CaptureFileSummary } from '../analysis-summary.js';
 import { JsonlWriter } from '../jsonl-writer.js';
+import { readCaptureInto } from '../read-capture-into.js';
 import { ObservationDedup } from '../observation-dedup.js';
 import type { WorkerInput, WorkerMessage } from './analysis-worker.js';
 import { FlowRouter } from './flow-router.js';
@@ -71,32 +72,8 @@ export class ParallelAnalysis {
   }
 
   async addCapture(path: string, read: ReadOptions = {}): Promise<CaptureFileSummary> {
-    let drops: number | undefined;
-    const result = await readCaptureFile(
-      path,
-      {
-        packet: (rec: PacketRecord) => this.packet(rec),
-        interfaceStatistics: (s) => {
-          if (s.ifDrop !== undefined || s.osDrop !== undefined) drops = (drops ?? 0) + (s.ifDrop ?? 0) + (s.osDrop ?? 0);
-        },
-        warning: (offset, message) => this.options.onWarning?.(`${path}: at byte ${offset}: ${message}`),
-      },
-      read,
-    );
+    const file = await readCaptureInto(path, (sink) => readCaptureFile(path, sink, read), (rec) => this.packet(rec), this.options.onWarning);
     for (const p of this.producers) p.publish();
-    const file: CaptureFileSummary = {
-      file: path,
-      format: result.format,
-      gzip: result.gzip,
-      packets: result.packets,
-      bytes: result.bytes,
-      truncated: result.damage !== null,
-    };
-    if (result.damage) {
-      file.damage = result.damage;
-      this.options.onWarning?.(`${path}: ${result.damage.reason} at byte ${result.damage.offset}; kept the ${result.packets} packets before it`);
-    }
-    if (drops !== undefined) file.interfaceDrops = drops;
     this.files.push(file);
     return file;
   }
