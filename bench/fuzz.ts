@@ -15,6 +15,9 @@ import { Dhcpv6Dissector } from '../src/protocols/dhcpv6/index.js';
 import { LlmnrDissector } from '../src/protocols/llmnr/index.js';
 import { MdnsDissector } from '../src/protocols/mdns/index.js';
 import { NbnsDissector } from '../src/protocols/nbns/index.js';
+import { HttpDissector } from '../src/protocols/http/index.js';
+import { SsdpDissector } from '../src/protocols/ssdp/index.js';
+import { TlsDissector } from '../src/protocols/tls/index.js';
 import { describeVector, feed, mulberry32, mutateVector, planSplit, randomInt, randomVector, type Vector } from '../src/protocols/harness.js';
 
 interface Target {
@@ -93,6 +96,49 @@ const STATUS_RDATA = '03' + rawNetbios('INFUSION-07', 0) + '0400' + rawNetbios('
 const NBNS_STATUS = '3000' + '8400' + '0000000100000000' + netbios('*'.padEnd(15, '\0'), 0) + '00210001' + '00000000' + u16(STATUS_RDATA.length / 2) + STATUS_RDATA;
 const NBNS_POSITIVE = '2000' + '8500' + '0000000100000000' + netbios('PACS01', 0x20) + '00200001' + '000493e0' + '000c' + '00000a0b0c0e' + '0000c0a80a0e';
 
+// HTTP, TLS and SSDP seeds. TLS: TCP payloads of Zeek's tls/tls13_wolfssl.pcap and tls/cert-no-cn.pcap
+// (BSD-3-Clause, as in test/protocols/tls.test.ts), so the certificate parser is fuzzed too.
+const tcp = (originatorPort: number, responderPort: number, ...segments: Array<[Direction, Buffer]>): Vector => ({
+  transport: 'tcp',
+  originatorPort,
+  responderPort,
+  segments: segments.map(([dir, bytes]) => ({ dir, bytes })),
+});
+const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+const HTTP_PIPELINED_REQ = latin1(
+  'GET /description.xml?x=1 HTTP/1.1\r\nHost: 10.1.2.3:49152\r\nUser-Agent: Vigil-Test/1.0\r\nAuthorization: Basic Zm9vOmJhcg==\r\n\r\n' +
+    'POST /upload HTTP/1.1\r\nHost: h\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: x\r\n\r\n' +
+    'HEAD / HTTP/1.1\r\nHost: h\r\n\r\n',
+);
+const UPNP_XML =
+  '<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device><deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>' +
+  '<friendlyName>Pump &amp; Dock</friendlyName><manufacturer>Example</manufacturer><modelName>PG-200</modelName><modelNumber>200</modelNumber>' +
+  '<serialNumber>SN1</serialNumber><UDN>uuid:1</UDN></device></root>';
+const HTTP_PIPELINED_RESP = latin1(
+  `HTTP/1.1 200 OK\r\nServer: Linux UPnP/1.0 X/1\r\nContent-Type: text/xml\r\nContent-Length: ${UPNP_XML.length}\r\n\r\n${UPNP_XML}` +
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nWWW-Authenticate: NTLM\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n' +
+    'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n',
+);
+const HTTP_CLOSE_XML = latin1(`HTTP/1.0 200 OK\r\nContent-Type: application/xml\r\n\r\n${UPNP_XML}`);
+const TLS13_WOLFSSL: Array<[Direction, Buffer]> = [
+  [0, hex('16030300c7010000c30303c6e550c8939853f74bb084d6f54e6e450b980bf96a3119f4bd5bc8ab82ec56200000021302010000980033004700450017004104a664a53c214d4bf17548d86c6d86d36413fd2d9b9fd3fe9e9e0adeeb422476cc5c9399970c001b39e33b91928f00f496c98090a7571bf31e6a90f6717efa9021002b000706030403030302000d0020001e06030503040302030806080b0805080a0804080906010501040103010201000b00020100000a0010000e001900180017001500130010010000170000')],
+  [1, hex('160303007b0200007703036bba3137df6e1c4c68565243a7fbab5f5c6bdf1ab11a1800c3c6ca64786fbdbd00130200004f003300450017004104f6b563a3ba8e4d9a945bcb83eb8be292b04724749724b0ebbb6ab726ac9cc82a41268a752326b1118a099d9f43b27027f224ed1a719b3762acfcb93fa2dc9461002b00020304')],
+  [1, hex('1703030017758a108978437bc4a9a66719e6640e704e32bd348d4ff5')],
+];
+const TLS12_NO_CN: Array<[Direction, Buffer]> = [
+  [0, hex('16030100f4010000f0030354f652a773f0003a5f2828eb432c654199fc792e4ba1b84e9f5e15d77f743acd000084c030c02cc028c024c014c00a00a3009f006b006a0039003800880087c032c02ec02ac026c00fc005009d003d00350084c012c00800160013c00dc003000ac02fc02bc027c023c013c00900a2009e0067004000330032009a009900450044c031c02dc029c025c00ec004009c003c002f009600410007c011c007c00cc0020005000400ff01000043000b000403000102000a0008000600190018001700230000000d002200200601060206030501050205030401040204030301030203030201020202030101000f000101')],
+  [1, hex('160301003502000031030154f6530f1c38809d03c80c4937955fc27383590657b218e8cc0cbe76014aaca4000039000009ff010001000023000016030103070b0003030003000002fd308202f9308201e1a003020102020900fa17a614059b1ef3300d06092a864886f70d010105050030133111300f060355040a0c0854657374436f7270301e170d3135303330343030333130355a170d3136303330333030333130355a30133111300f060355040a0c0854657374436f727030820122300d06092a864886f70d01010105000382010f003082010a0282010100c9918b57a7abacd4cc5eb12b66abd4306083c8934c89163af20428c4ca1288233dca39cca9751faa3cb6e2ec79b0b0591293245603fdc25f593d3115d9d8dbb9eb6dc7ddb8880723753813a704a5798f213fccd3f6c83e7cc4ef717f6693f23f61247916622260c09b085d3fc958ae6757ea96bfafcdddfae96eed6342281b93a45037d6c1e889c16306e984b5b238e7486d5dfdc0a93a71a77d40569a6e91e717688658864e5de9ff2a895f838da548a86fe83447716939c6858b6cc4be25535bdfc808b5dfc5576bda950e6494aaacf8458b773022788fe934d8461ba5f2657b82e556d2d38e0c2656182948d6a5bd8532af234c8bbf7ce5a8909ebc5ab4f30203010001a350304e301d0603551d0e04160414e1f58593c54a947e2c722ad0019fcb1098819b2e301f0603551d23041830168014e1f58593c54a947e2c722ad0019fcb1098819b2e300c0603551d13040530030101ff300d06092a864886f70d010105050003820101000d13d36ef2cd24e5c6e1acb954db825ebff75ceff2b273809a7bb8c0a9f7e70c8cd327ba1d5bfedbf5a91801cae4ccf355d3093c1feee3e3f9920413428e51e6f2a4d4d5c7a095e2a13bd76186bb8b46f9c360df24e2400b32a7927d90571b6f8706676c626d2d9317b8c0ab50e9eac0ca0ff78a6cf9b9d84b2beeffd53a3178d9156f7e9016526d291eb0b1d85720c47da512dfe4629487b7a44f46a6f4d68591aad9fb753e585185124ef762356e299301744b7a63cdf431b639f0c6fa53bfa666ffe563c5d1d712dbe338d1d697fc09391879312bb5668ca8ab8a21a834e8d120493b2691ab3ccdd206ab535e3c1a7b9a8b28e289cb559b90363f20cec0a7160301018d0c0001890040da583c16d9852289d0e4af756f4cca92dd4be533b804fb0fed94ef9c8a4403ed574650d36999db29d776276ba2d3d412e218f4dd1e084cf6d8003e7c4774e83300010200407354e88a85dae6e781af9f58cd188da3994663765ce3c0b245dbe8d8b3814c00d109e9e72d6f432936eb9e226bc8e6d8859f2f15a833cff480e15b32b799905801004e4da2eead1f91dbaba87e35f0c96ea857a3cb46918ca1960e898397d513823a1f9d5652fb513bba492247850d2689dc6f8e4cd33ea36ed1d2e47d97e83e8f5c0ed121006899ebd89914d377702b8840ae0d8e98f2fdf20a4dbc0ec33fee2c8a1642bfd1f9bf60f1c8c2134ddfac2a859f69e08e540c30ec1d8879159fc18c8409fcadc8a6171839ed2de94f70c7c2b0a69d78c964c00bea75836ae57e9aa13dc8cfbfc78e2fbe264e6c8df2006c8f09249bc3a8b61e276b0267e4570862f529b938b9b8f2249cd5bbb0eb48389592e960cc58c59475dd95e3e9ea6f4fd4b52e14aac7b3c9c79ee0eb04342710572424ba7340365444fed6866c04ada7ce163016030100040e000000')],
+  [0, hex('1603010046100000420040ae0fe24b2e72e326065018c87ab70af1847781803c92b4f435eca3a5676118d48ad5558234dd077f0d30a5c879ad7124bb11e22b5caac97ab89d9080efcde14114030100010116030100307f887c312b605b4b98e7aa18e1e0c089341d8cbb4b910cead5b111802ff44d9e6e92108ef6da05599853879637eea8c4')],
+  [1, hex('16030100aa040000a60000000000a06cc14be47a8bed6a7ab8483548acc738ea81ce02c80f4c5d6faecd8993165fca53df1adcbf2b7a366a0156c37d970944062b0351fccd3d82ea38a515e5d2c869941a793a2a953e4dba4105efd2f411ac9bf5fa76fa1c6ca162af0f5be7f182c096e6b9cf42cc06dab45e1998ac81249e76a55351398bc61edfdc734ed6b0977f874ef54c8004c0fa1045026c2f65302b401cd1f1f00d6912615894ec71f4bc291403010001011603010030e5a7d8511f72b22d0ba0d1cfdd24e06aa9d89c39f2f36837b7412d478a98bb2f758c7e09486dc539d3e364144e866cd3')],
+  [0, hex('1503010020aa7b9b7980d37675d3e3509155242116b7f1404ceaadc9536c0e9c465ff99a7e')],
+];
+const SSDP_NOTIFY = ascii(
+  'NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nLOCATION: http://10.0.0.5:49152/d.xml\r\nNT: upnp:rootdevice\r\nNTS: ssdp:alive\r\n' +
+    'SERVER: Linux/4.14 UPnP/1.0 X/2.1\r\nUSN: uuid:1::upnp:rootdevice\r\n\r\n',
+);
+const SSDP_SEARCH = ascii('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\nUSER-AGENT: Chrome/99\r\n\r\n');
+const SSDP_RESPONSE = ascii('HTTP/1.1 200 OK\r\nEXT:\r\nLOCATION: http://10.0.0.5:49152/d.xml\r\nSERVER: Linux UPnP/1.0 X/2.1\r\nST: upnp:rootdevice\r\nUSN: uuid:1\r\n\r\n');
+
 const TARGETS: Target[] = [
   {
     dissector: new DhcpDissector(),
@@ -102,6 +148,12 @@ const TARGETS: Target[] = [
   { dissector: new MdnsDissector(), seeds: [udp(5353, 5353, [0, MDNS_QUERY], [0, MDNS_SRV_ANSWER]), udp(5353, 5353, [0, MDNS_TXT])] },
   { dissector: new LlmnrDissector(), seeds: [udp(60000, 5355, [0, LLMNR_QUERY], [1, LLMNR_ANSWER])] },
   { dissector: new NbnsDissector(), seeds: [udp(137, 137, [0, NBNS_QUERY], [0, NBNS_REGISTRATION]), udp(137, 137, [1, NBNS_STATUS], [1, NBNS_POSITIVE])] },
+  {
+    dissector: new HttpDissector(),
+    seeds: [tcp(51000, 80, [0, HTTP_PIPELINED_REQ], [1, HTTP_PIPELINED_RESP]), tcp(51000, 80, [0, latin1('GET /d.xml HTTP/1.0\r\n\r\n')], [1, HTTP_CLOSE_XML])],
+  },
+  { dissector: new TlsDissector(), seeds: [tcp(43056, 9090, ...TLS13_WOLFSSL), tcp(42764, 8888, ...TLS12_NO_CN)] },
+  { dissector: new SsdpDissector(), seeds: [udp(1900, 1900, [0, SSDP_NOTIFY]), udp(50123, 1900, [0, SSDP_SEARCH], [1, SSDP_RESPONSE])] },
 ];
 
 function option(name: string, fallback: string): string {
@@ -140,12 +192,15 @@ for (const { dissector, seeds } of TARGETS) {
   for (let i = 0; i < iterations; i++) {
     const base = seeds[i % seeds.length];
     const input = randomInt(rng, 4) === 0 ? randomVector(rng, base, 1500) : mutateVector(base, rng);
-    const result = feed(dissector, input, planSplit(input, 1));
+    // TCP inputs are split at a random offset of each direction, so framing code sees every boundary
+    // (UDP targets draw nothing here, so their input sequence does not depend on this).
+    const plan = planSplit(input, input.transport === 'tcp' ? 1 + randomInt(rng, 2048) : 1);
+    const result = feed(dissector, input, plan);
     facts += result.facts.length;
     bytes += result.bytes;
     if (result.ms > slowest) slowest = result.ms;
     // One slow input is re-run before it counts as a hang (a GC pause or a busy machine is not one).
-    const hung = !result.threw && result.ms > limitMs && feed(dissector, input, planSplit(input, 1)).ms > limitMs;
+    const hung = !result.threw && result.ms > limitMs && feed(dissector, input, plan).ms > limitMs;
     if (result.threw) crashes++;
     if (hung) hangs++;
     if ((result.threw || hung) && first === '') first = `${result.threw ? String(result.error) : `took ${result.ms.toFixed(1)} ms`}\n${describeVector(input)}`;

@@ -274,7 +274,7 @@ capture_start() {
   CAPTURE_NAME=$name
   rm -f "$OUT/$name.pcap"
   # Not through the B function: $! must be tcpdump itself (ip netns exec execs it) for the kill below.
-  ip netns exec "$NSB" tcpdump -i vfxB --immediate-mode -U -s 65535 -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
+  ip netns exec "$NSB" tcpdump -Z root -i vfxB --immediate-mode -U -s 65535 -w "$OUT/$name.pcap" "$filter" 2>"$WORK/$name.tcpdump.log" &
   CAPTURE_PID=$!
   for _ in $(seq 50); do grep -q 'listening on' "$WORK/$name.tcpdump.log" && break; sleep 0.1; done
 }
