@@ -290,8 +290,11 @@ const UID_ROOT = '1.2.826.0.1.3680043.9.7433.';
 // ---------------------------------------------------------------------------------------------
 // Sessions: each emits one packet per step() and returns false with its last packet.
 
-const NOISE_LEN = 8 * 1024 * 1024; // > 1 s of 10GbE would be overkill; 8 MiB never repeats within a segment
+// Bulk payload is copied from random offsets of these buffers: big enough that images and
+// bodies do not visibly repeat, small enough to stay in memory bandwidth's sweet spot.
+const NOISE_LEN = 8 * 1024 * 1024;
 const TEXT_LEN = 1024 * 1024;
+/** Per-session buffer for the protocol-structured head of the current message (HL7, TLS, DICOM). */
 const SCRATCH_LEN = 16 * 1024;
 
 const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;

@@ -350,6 +350,8 @@ capture_stop
 mapfile -t FIELDS < <(grep -v '^#' "$FIELDS_FILE" | sed '/^$/d')
 args=()
 for f in "${FIELDS[@]}"; do args+=(-e "$f"); done
+# The tests re-run tshark only when it is this version: another may print fields differently.
+tshark -v 2>/dev/null | head -1 | grep -o 'TShark (Wireshark) [0-9.]*' >"$OUT/tshark-version.txt"
 for pcap in "$OUT"/*.pcap; do
   tshark -r "$pcap" -o ip.defragment:TRUE -o ipv6.defragment:TRUE -o tcp.relative_sequence_numbers:FALSE -o tcp.analyze_sequence_numbers:FALSE \
     -T fields -E separator=/t -E occurrence=a -E aggregator=, "${args[@]}" >"${pcap%.pcap}.tsv"

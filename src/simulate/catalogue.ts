@@ -88,7 +88,7 @@ export interface CatalogueEntry {
 
 export const WORKFLOW_TYPES = new Set([
   'dhcp', 'dns', 'ntp', 'syslog', 'snmp-agent', 'https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'rdp', 'print',
-  'sip', 'bacnet', 'tcp-heartbeat', 'udp-stream', 'telnet', 'teamviewer', 'inbound-scan', 'lldp',
+  'sip', 'bacnet', 'tcp-heartbeat', 'udp-stream', 'telnet', 'teamviewer', 'inbound-scan', 'lldp', 'astm', 'netbios',
 ]);
 
 export class CatalogueError extends Error {
@@ -212,7 +212,7 @@ export function loadCatalogue(dir: string, topo: Topology): CatalogueEntry[] {
           check(false, fw, (err as Error).message);
         }
       }
-      if (['https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'rdp', 'print', 'sip', 'tcp-heartbeat', 'udp-stream', 'telnet'].includes(f.type)) {
+      if (['https', 'http', 'hl7', 'astm', 'dicom-store', 'dicom-worklist', 'rdp', 'print', 'sip', 'tcp-heartbeat', 'udp-stream', 'telnet'].includes(f.type)) {
         check(typeof f.to === 'string', fw, `${f.type} needs "to" (role:NAME or an external host name)`);
       }
       if (f.type === 'hl7') check(Array.isArray(f.messages) && f.messages.every((m) => /^[A-Z]{3}\^[A-Z0-9]{3}(\^[A-Z0-9_]+)?$/.test(m)), fw, 'hl7 needs messages like "ORU^R01^ORU_R01"');

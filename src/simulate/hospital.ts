@@ -1,6 +1,6 @@
 /** Turns the catalogue and topology into concrete devices with MACs, addresses and names. */
 import type { CatalogueEntry, Topology, Zone } from './catalogue.js';
-import { ipText, ipv4, macText } from './bytes.js';
+import { ipv4, macText } from './bytes.js';
 import type { Iface } from './net.js';
 import type { Rng } from './rng.js';
 
@@ -155,8 +155,4 @@ export function buildDevices(topo: Topology, entries: CatalogueEntry[], total: n
     }
   });
   return devices;
-}
-
-export function describeIp(d: Device): string {
-  return ipText(d.iface.ip);
 }

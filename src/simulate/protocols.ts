@@ -510,3 +510,35 @@ export function lldp(chassisMac: Uint8Array, port: string, ttl: number, sysName:
   w.u16(0);
   return w.done();
 }
+
+// ---------------------------------------------------------------------------------------------
+// NetBIOS name service (RFC 1002 4.2): the broadcasts every Windows host sends with its own name.
+
+function nbName(w: ByteWriter, name: string, suffix: number): void {
+  const n = name.toUpperCase().slice(0, 15).padEnd(15, ' ');
+  w.u8(32);
+  for (let i = 0; i < 16; i++) {
+    const b = i < 15 ? n.charCodeAt(i) : suffix;
+    w.u8(0x41 + (b >> 4)).u8(0x41 + (b & 15));
+  }
+  w.u8(0);
+}
+
+/** Broadcast name registration (opcode 5) of `name`<00> for `ip`, B-node unique. */
+export function nbnsRegistration(id: number, name: string, ip: number): Buffer {
+  const w = new ByteWriter(80);
+  w.u16(id).u16(0x2910).u16(1).u16(0).u16(0).u16(1);
+  nbName(w, name, 0x00);
+  w.u16(0x20).u16(1);
+  w.u16(0xc00c).u16(0x20).u16(1).u32(300000).u16(6).u16(0).u32(ip);
+  return w.done();
+}
+
+/** Broadcast name query (RFC 1002 4.2.12) for `name`<00>. */
+export function nbnsQuery(id: number, name: string): Buffer {
+  const w = new ByteWriter(64);
+  w.u16(id).u16(0x0110).u16(1).u16(0).u16(0).u16(0);
+  nbName(w, name, 0x00);
+  w.u16(0x20).u16(1);
+  return w.done();
+}

@@ -156,6 +156,7 @@ export class Simulation {
   readonly rateScale: number;
   readonly usedMacs = new Set<string>();
   readonly leased = new Set<string>();
+  readonly nbRegistered = new Set<string>();
   readonly dnsServers: Device[];
   readonly ntpServers: Device[];
   readonly dhcpServer: Device;
@@ -204,10 +205,8 @@ export class Simulation {
     this.firewall = need('internet-gateway')[0];
     need('nms');
     need('syslog');
-    const fw = this.firewall.iface;
     for (const e of this.topo.external) this.externals.set(e.name, this.externalIface(ipv4(e.ip)));
     this.scanners = this.topo.internetScanners.map((s) => this.externalIface(ipv4(s)));
-    void fw;
     this.patients = makePatients(buildRng.fork(3), 300, this.topo.zones.filter((z) => z.clinical).map((z) => z.code));
     this.noise = Buffer.alloc(4 * 1024 * 1024);
     const nr = buildRng.fork(4);
@@ -394,10 +393,11 @@ export class Simulation {
       }
     }
     const guest = this.devices.find((d) => d.entry.category === 'guest' && d.entry.os.startsWith('Windows'));
-    const pumpServer = this.byRole('pump-server')[0];
-    if (guest && pumpServer) {
-      this.hazards.push({ type: 'guest-to-clinical', devices: [guest.id, pumpServer.id], description: `guest Wi-Fi laptop ${guest.hostname} reaches ${pumpServer.hostname} (clinical server) over HTTP: the guest VLAN is not isolated` });
-      this.addHazardFlow(guest, { type: 'guest-http', every: '8m' }, (sim, dev) => guestProbe(sim, dev, pumpServer));
+    const clinical = this.devices.find((d) => d.zone.clinical && d.entry.category === 'central-station')
+      ?? this.devices.find((d) => d.zone.clinical && d.entry.category !== 'workstation');
+    if (guest && clinical) {
+      this.hazards.push({ type: 'guest-to-clinical', devices: [guest.id, clinical.id], description: `guest Wi-Fi laptop ${guest.hostname} reaches ${clinical.hostname} on the ${clinical.zone.name} VLAN over HTTP: guest Wi-Fi is not isolated from clinical VLANs` });
+      this.addHazardFlow(guest, { type: 'guest-http', every: '8m' }, (sim, dev) => guestProbe(sim, dev, clinical));
     }
     // "hl7 in clear" and "dicom in clear" hold for every HL7/DICOM sender; list them for completeness.
     const hl7 = this.devices.filter((d) => d.entry.workflows.some((w) => w.type === 'hl7')).map((d) => d.id);
@@ -465,7 +465,7 @@ const HAZARD_TEXT: Record<string, string> = {
 };
 
 function* guestProbe(sim: Simulation, dev: Device, server: Device): Flow {
-  yield* httpSession(sim, dev.iface, server.iface, 80, server.fqdn, '/', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 200, '<html><title>Alaris Systems Manager</title></html>', 'Microsoft-IIS/10.0');
+  yield* httpSession(sim, dev.iface, server.iface, 80, server.fqdn, '/', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', 200, `<html><title>${server.entry.vendor} ${server.entry.model}</title></html>`, 'Microsoft-IIS/10.0');
 }
 
 

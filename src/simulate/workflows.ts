@@ -8,7 +8,7 @@ import type { Device } from './hospital.js';
 import { type Flow, type Iface, Tcp, nextPort } from './net.js';
 import type { Patient } from './patients.js';
 import {
-  A_RELEASE_RP, A_RELEASE_RQ, LLDP_MULTICAST, lldp, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DataSet, OID_SYSDESCR, OID_SYSNAME,
+  A_RELEASE_RP, A_RELEASE_RQ, LLDP_MULTICAST, lldp, nbnsQuery, nbnsRegistration, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DataSet, OID_SYSDESCR, OID_SYSNAME,
   OID_SYSOBJECTID, UID, aAssociateAc, aAssociateRq, command, dhcp, dnsQuery, dnsResponse, hl7Ack, hl7Timestamp, httpRequest,
   httpResponse, mllp, msh, ntpRequest, ntpResponse, pData, snmp, syslog, tlsAppData, tlsClientHello, tlsServerHello,
 } from './protocols.js';
@@ -558,7 +558,70 @@ function* lldpFlow(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow {
   yield 1;
 }
 
+/**
+ * ASTM E1381 (low level) carrying E1394 records, analyzer to LIS: ENQ/ACK, one record per frame
+ * <STX>FN text<CR><ETX>C1C2<CR><LF> with the modulo-256 checksum in hex, each ACKed, then EOT.
+ * Results are keyed by sample id only, as analyzers commonly send them (no patient name).
+ */
+function* astmFlow(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow {
+  const t = sim.target(dev, spec.to!);
+  const c = dev.iface;
+  const tcp = new Tcp(sim.net, c, t.iface, nextPort(c), spec.port ?? 5000, sim.rng, sim.rttFor(c, t.iface));
+  yield* tcp.open();
+  const ts = hl7Timestamp(sim.net.now);
+  const sample = `S${sim.rng.range(1000000, 9999999)}`;
+  const records = [
+    `H|\\^&|||${dev.entry.model}^${dev.firmware}^${dev.serial}^^^^${dev.hostname}||||||||E1394-97`,
+    `P|1`,
+    `O|1|${sample}||^^^CBC|R|${ts}|||||N||||||||||||||F`,
+  ];
+  const tests: [string, string, number, number][] = [['WBC', '10*3/uL', 4, 11], ['RBC', '10*6/uL', 4, 6], ['HGB', 'g/dL', 12, 17], ['PLT', '10*3/uL', 150, 400]];
+  tests.forEach(([name, unit, lo, hi], i) => records.push(`R|${i + 1}|^^^${name}^1|${(lo + sim.rng.float() * (hi - lo)).toFixed(1)}|${unit}||N||||||${ts}`));
+  records.push('L|1|N');
+  const ACKB = Buffer.from([0x06]);
+  yield* tcp.send(0, Buffer.from([0x05]), false);
+  yield 2000;
+  yield* tcp.send(1, ACKB);
+  for (let i = 0; i < records.length; i++) {
+    const body = `${(i + 1) % 8}${records[i]}\r\x03`;
+    let sum = 0;
+    for (let k = 0; k < body.length; k++) sum = (sum + body.charCodeAt(k)) & 255;
+    const frame = Buffer.from(`\x02${body}${sum.toString(16).toUpperCase().padStart(2, '0')}\r\n`, 'latin1');
+    yield 1000;
+    yield* tcp.send(0, frame, false);
+    yield 3000;
+    yield* tcp.send(1, ACKB);
+  }
+  yield 1000;
+  yield* tcp.send(0, Buffer.from([0x04]));
+  yield 1000;
+  yield* tcp.close();
+}
+
+/** Windows announces its NetBIOS name at boot and broadcasts queries for names DNS did not resolve (WPAD). */
+function* netbiosFlow(sim: Simulation, dev: Device): Flow {
+  const c = dev.iface;
+  const zn = sim.nets.get(dev.zone.id)!;
+  const bcast = { dstIp: zn.broadcast, dstMac: Uint8Array.of(255, 255, 255, 255, 255, 255) };
+  if (!sim.nbRegistered.has(dev.id)) {
+    sim.nbRegistered.add(dev.id);
+    const id = sim.rng.below(65536);
+    for (let i = 0; i < 3; i++) {
+      sim.net.udp(c, null, 137, 137, nbnsRegistration(id, dev.hostname, c.ip), bcast);
+      yield 750000;
+    }
+    return;
+  }
+  const id = sim.rng.below(65536);
+  for (let i = 0; i < 3; i++) {
+    sim.net.udp(c, null, 137, 137, nbnsQuery(id, 'WPAD'), bcast);
+    yield 750000;
+  }
+}
+
 export const WORKFLOWS: Record<string, WorkflowFn> = {
+  netbios: netbiosFlow,
+  astm: astmFlow,
   lldp: lldpFlow,
   dhcp: dhcpFlow,
   dns: dnsFlow,

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { FIXTURE_DIR, FIXTURES, fixtureFrames, TSHARK_ARGS, tsharkRows, tsharkTsv, type FixtureName, type TsharkRow } from './fixtures.js';
@@ -114,8 +115,12 @@ function decodeFixture(name: FixtureName): { decoded: Decoded[]; decoder: Packet
   return { decoded, decoder };
 }
 
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-if (!haveTshark) console.info('decoder-tshark.test: tshark is not installed: using the recorded .tsv files only');
+// The recorded fields are re-checked against the installed tshark when it is the version that
+// recorded them (another version may legitimately print a field differently).
+const tsharkVersion = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).stdout?.match(/TShark \(Wireshark\) [0-9.]+/)?.[0] ?? null;
+const recordedVersion = readFileSync(`${FIXTURE_DIR}tshark-version.txt`, 'utf8').trim();
+const haveTshark = tsharkVersion === recordedVersion;
+if (!haveTshark) console.info(`decoder-tshark.test: ${tsharkVersion ?? 'tshark is not installed'}, the fixtures were recorded with ${recordedVersion}: using the recorded .tsv files only`);
 
 describe.each(FIXTURES.map((n) => [n] as const))('%s.pcap against tshark', (name) => {
   const rows = tsharkRows(name);

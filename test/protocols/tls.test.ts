@@ -6,7 +6,7 @@ import type { Direction } from '../../src/protocols/dissector.js';
 import { feed, feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { TlsDissector, ja3, ja3String, ja4, parseClientHello, signatureAlgorithm } from '../../src/protocols/tls/index.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
-import { AGGREGATOR, tcpFlows } from './tshark-streams.js';
+import { AGGREGATOR, tcpFlows, udpFlows } from './tshark-streams.js';
 
 // Real TLS bytes. Sources (see test/fixtures/README.md for licences): Zeek's regression traces,
 // BSD-3-Clause, testing/btest/Traces/tls/<file> (copies in ../shared/captures/general/zeek/tls/); each
@@ -72,6 +72,25 @@ const SSLV2: Array<[Direction, string]> = [
 ];
 const SSLV2_TS = 1397165496.274611;
 const SSLV2_PORTS = [59062, 443] as const;
+// general/zeek/tls/dtls1_2.pcap: the first 12 datagrams of the DTLS 1.2 exchange (a fragmented ClientHello,
+// HelloVerifyRequest, the ClientHello again with the cookie, then the server's flight to ServerHelloDone
+// in 7 fragments).
+const DTLS12: Array<[Direction, string]> = [
+  [0, '16fefd000000000000000000d70100011f00000000000000cbfefd06ac4343e701fd74cac15bdb8d0fb735dca354f8e4cc1e65944f8d443a1af9b2000000a0c030c02cc028c024c014c00a00a500a300a1009f006b006a0069006800390038003700360088008700860085c032c02ec02ac026c00fc005009d003d00350084c02fc02bc027c023c013c00900a400a200a0009e00670040003f003e0033003200310030009a0099009800970045004400430042c031c02dc029c025c00ec004009c003c002f009600410007c012c008001600130010000dc00dc003000a00ff0100005500'],
+  [0, '16fefd000000000000000100600100011f00000000cb0000540b000403000102000a001c001a00170019001c001b0018001a0016000e000d000b000c0009000a00230000000d0020001e060106020603050105020503040104020403030103020303020102020203000f000101'],
+  [1, '16feff00000000000000000023030000170000000000000017feff144c281da5216e0bcdc6d35770176ee12f676baa9b'],
+  [0, '16fefd000000000000000200d70100013300010000000000cbfefd06ac4343e701fd74cac15bdb8d0fb735dca354f8e4cc1e65944f8d443a1af9b200144c281da5216e0bcdc6d35770176ee12f676baa9b00a0c030c02cc028c024c014c00a00a500a300a1009f006b006a0069006800390038003700360088008700860085c032c02ec02ac026c00fc005009d003d00350084c02fc02bc027c023c013c00900a400a200a0009e00670040003f003e0033003200310030009a0099009800970045004400430042c031c02dc029c025c00ec004009c003c002f009600410007c012c00800'],
+  [0, '16fefd000000000000000300740100013300010000cb0000681600130010000dc00dc003000a00ff01000055000b000403000102000a001c001a00170019001c001b0018001a0016000e000d000b000c0009000a00230000000d0020001e060106020603050105020503040104020403030103020303020102020203000f000101'],
+  [1, '16fefd00000000000000010045020000390001000000000039fefd07c5aefa1fea3e397e8a4533a9f4fd6e82cd650533269d28dc7b2d62496dc49000c030000011ff01000100000b0004030001020023000016fefd000000000000000200850b00036a00020000000000790003670003643082036030820248a00302010202090087aaffbca26e44bf300d06092a864886f70d01010b05003045310b30090603550406130241553113301106035504080c0a536f6d652d53746174653121301f060355040a0c18496e7465726e6574205769646769747320507479204c7464301e170d31'],
+  [1, '16fefd000000000000000300d70b00036a00020000790000cb37313133303139323832385a170d3138313133303139323832385a3045310b30090603550406130241553113301106035504080c0a536f6d652d53746174653121301f060355040a0c18496e7465726e6574205769646769747320507479204c746430820122300d06092a864886f70d01010105000382010f003082010a0282010100ee50a6e16ea79b348dbff15de65687024a1bf11c433a91c0553f1b9ad0a540ceec5b4660b77de53f11e0ca4a5cdc67a1d0f0715f3c7a7ded8b37d3ec6b6421deece82ddcd1c68dff'],
+  [1, '16fefd000000000000000400d70b00036a00020001440000cbcd90b0d924c78bc50f22f9e568d08db7cd15902725a1aa7e77cd361121cae0b51debf9f57bce5722bc4bcadc2459b85dfa7ed8d22a00315b003aecc070537195c0d5fa090ce72696d194f8a96f56ba490ea12a6eef99339d12391ebc6bcbf0b004ec1afc32af73e9df3db5675f929963d3c062467065b6c1963c614a903c469f5b410b2bd690296e344959f6edba861955f142c98d177e3e85ba63cd0e7e52aca9d5d4f2f5989a022fd8642a23a0935340da7b54e40d01430203010001a3533051301d0603551d0e041604'],
+  [1, '16fefd000000000000000500d70b00036a000200020f0000cb14c326eadfa5bcc189058f15e9f72e61f02742e422301f0603551d23041830168014c326eadfa5bcc189058f15e9f72e61f02742e422300f0603551d130101ff040530030101ff300d06092a864886f70d01010b05000382010100c506f9a39146bec0d8c26b47564be51866f4e3040d85fb2ad7a82925a76ae2cb29db09ad2e79c21253db352330cba0b1f2585428b4360ef91333e3f89ee5394d2b4ba738f7c2b4f33d2fea7af50829c3c15554032d932d6569a50699fa3a69a4e21275a4e0f9d3636463a8eda6ff07c0'],
+  [1, '16fefd0000000000000006009c0b00036a00020002da0000905dc48fe413af1c2eaa5e9e2993c1a635ba0be11346cfb3cff7c2ba3725c11441fbf186d49339f2c63ab52845632d91aa0e12e5e9d7d90a19fa57741cd0bd2f058f964730c45c2d1248e3a0c98b7e248370b7a12d8c7b21d65079cd4233a8a28c71220e5270a2adf2a76cc065eea3c91cde086cffdb87b089337713a5aa2e44e436b8dc4307ba12e8a0941ea0fd9521f316fefd0000000000000007002e0c000149000300000000002203001741049e5bb8781f90c66cae6b86d7a74977bccd02963bb55631fe7d916ba91c'],
+  [1, '16fefd000000000000000800d70c00014900030000220000cb9af9a9562dec1c71b66005503523fbb72a95874bc77394aed429093ad69d7971fb13a906010100e55f866f29d42c23dc5e87acaccff3fd5da17f001fbfcc1060188cc4351101bb53355ee7015edec32874dad840669578101ec98f898b87d1ce5f045ed990e1655dc9562dc83193ec2b6fbcb9410af9efd6d04c434d29cf809ee0be4bde51674ccfc2c662f76a6c2092cae471c0560f3cc358ed4211b8c6da4f2350ed479f82da84ec6d072e2b31cc0b982c2181af2066b502f5cb1b2e6becdd1e8bbd897a103893912149'],
+  [1, '16fefd000000000000000900680c00014900030000ed00005c1c39294e3b584b618d5f9ae7dbc4b36b1a6ac99b92799ab2c8600f1698423bdde64e7476db84afaef919655f6b3dda48400995cf9334564ba70606004d805f4d9aeb4f0df42cea6034d42261d03544efeee721204c30de62268a217c16fefd000000000000000a000c0e0000000004000000000000'],
+];
+const DTLS12_TS = 1512070268.982498;
+const DTLS12_PORTS = [60934, 4400] as const;
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const c = (key: string, value: Fact['value']): Fact => ({ key, value, from: 0 });
@@ -142,7 +161,6 @@ const vectors: ConformanceVector[] = [
       s('tls.version', 'TLS 1.2'),
       s('tls.cipher', 4),
       s('tls.ja3s', 'c253ec3ad88e42f8da4032682892f9a0'),
-      s('tls.ja3s_full', '771,4,65281'),
       s('tls.cert.chain_length', 3),
       s('tls.cert.cn', '*.taleo.net'),
       s('tls.cert.issuer', 'C=GB, ST=Greater Manchester, L=Salford, O=COMODO CA Limited, CN=COMODO High-Assurance Secure Server CA'),
@@ -175,13 +193,11 @@ const vectors: ConformanceVector[] = [
       c('tls.supported_versions', ['TLS 1.3', 'TLS 1.2', 'TLS 1.1']),
       c('tls.cipher_suites', [4866]),
       c('tls.ja3', '39cef737bf0cabc32c28f95d09b97702'),
-      c('tls.ja3_full', '771,4866,51-43-13-11-10-23,25-24-23-21-19-16-256,0'),
       c('tls.ja4', 't13i010600_ee47968ec53b_5af53a18c712'),
       s('tls.record_version', 'TLS 1.2'),
       s('tls.version', 'TLS 1.3'),
       s('tls.cipher', 4866),
       s('tls.ja3s', '907bf3ecef1c987c889946b737b43de8'),
-      s('tls.ja3s_full', '771,4866,51-43'),
     ],
     true,
   ),
@@ -206,6 +222,27 @@ const vectors: ConformanceVector[] = [
   ]),
   captured('zeek ssl-v2: an SSLv2 ClientHello is not read', SSLV2, SSLV2_PORTS, [], true),
   {
+    ...captured(
+      'zeek dtls1_2: DTLS 1.2, fragmented hellos and certificate, cookie exchange',
+      DTLS12,
+      DTLS12_PORTS,
+      [
+        c('tls.record_version', 'DTLS 1.2'),
+        c('tls.client_version', 'DTLS 1.2'),
+        c('tls.ja3', '3c3d129780d0066cd8936a6291a8d44f'),
+        c('tls.ja4', 'dd2i800500_9cedc1f1428b_a1e935682795'),
+        s('tls.version', 'DTLS 1.2'),
+        s('tls.cipher', 49200),
+        s('tls.ja3s', '953c1507994f72697446de4eff6e300b'),
+        s('tls.cert.chain_length', 1),
+        s('tls.cert.subject', 'C=AU, ST=Some-State, O=Internet Widgits Pty Ltd'),
+        s('tls.cert.self_signed', true),
+        s('tls.cert.sig_alg', 'sha256WithRSAEncryption'),
+      ],
+    ),
+    transport: 'udp',
+  },
+  {
     name: 'hand-built: GREASEd Chrome-like hello in two records, then ChangeCipherSpec',
     transport: 'tcp',
     originatorPort: 50000,
@@ -218,7 +255,6 @@ const vectors: ConformanceVector[] = [
       c('tls.sni', 'pacs.radiology.example'),
       c('tls.alpn', ['h2', 'http/1.1']),
       c('tls.cipher_suites', CHROME_CIPHERS.slice(1)),
-      c('tls.ja3_full', CHROME_JA3_FULL),
       c('tls.ja3', createHash('md5').update(CHROME_JA3_FULL).digest('hex')),
       c('tls.ja4', 't13d1516h2_8daaf6152771_e5627efa2ab1'),
     ],
@@ -233,6 +269,11 @@ describeConformance(dissector, vectors);
 describe('TlsDissector', () => {
   it('claims the TLS ports and probes hello records', () => {
     expect(dissector.tcpPorts).toEqual([443, 8443, 636, 993, 995, 2762, 5986]);
+    expect(dissector.udpPorts).toEqual([443, 4433, 5684]);
+    const dtls = hex(DTLS12[0][1]);
+    expect(dissector.probe('udp', 0, dtls, 0, dtls.length)).toBe(true);
+    // A QUIC long-header Initial on UDP 443 is not DTLS.
+    expect(dissector.probe('udp', 0, hex('c300000001088394c8f03e5157080000449e7b9aec34'), 0, 22)).toBe(false);
     const probe = (h: string): boolean => {
       const b = hex(`0000${h}`);
       return dissector.probe('tcp', 0, b, 2, b.length - 2);
@@ -317,12 +358,26 @@ const FIELDS = [
   'tls.handshake.type',
   'tls.handshake.extensions_server_name',
   'tls.handshake.ja3',
-  'tls.handshake.ja3_full',
   'tls.handshake.ja3s',
   'tls.handshake.ciphersuite',
   'tls.handshake.extensions_alpn_str',
   'x509ce.dNSName',
 ];
+
+describe.skipIf(skipWhy !== '')('DTLS against tshark', () => {
+  it('zeek dtls1_2.pcap: the same JA3, JA3S and cipher', () => {
+    const path = new URL('general/zeek/tls/dtls1_2.pcap', SHARED).pathname;
+    for (const flow of udpFlows(path, 'udp', ['dtls.handshake.ja3', 'dtls.handshake.ja3s', 'dtls.handshake.ciphersuite', 'dtls.handshake.type'])) {
+      const facts = feedWhole(dissector, flow, { ts: flow.ts }).facts;
+      const values = (key: string): string[] => [...new Set(facts.filter((f) => f.key === key).map((f) => String(f.value)))];
+      const theirs = (i: number): string[] => [...new Set(flow.rows.map((r) => r[i]).filter((v) => v).flatMap((v) => v.split(AGGREGATOR)))];
+      expect(values('tls.ja3')).toEqual(theirs(0));
+      expect(values('tls.ja3s')).toEqual(theirs(1));
+      const serverHello = flow.rows.filter((r) => (r[3] ?? '').split(AGGREGATOR).includes('2')).map((r) => String(parseInt(r[2], 16)));
+      expect(values('tls.cipher')).toEqual(serverHello);
+    }
+  });
+});
 
 describe.skipIf(skipWhy !== '')('TLS against tshark', () => {
   it('finds what tshark finds and contradicts nothing', { timeout: 600_000 }, () => {
@@ -353,11 +408,10 @@ describe.skipIf(skipWhy !== '')('TLS against tshark', () => {
           if (!want.has(key)) want.set(key, new Set());
           for (const v of field.split(AGGREGATOR)) want.get(key)!.add(key === 'tls.cipher' ? String(parseInt(v, 16)) : v);
         };
-        for (const [types, sni, ja3h, ja3full, ja3sh, suites, alpn, dns] of flow.rows) {
+        for (const [types, sni, ja3h, ja3sh, suites, alpn, dns] of flow.rows) {
           const typeList = (types ?? '').split(AGGREGATOR);
           put('tls.sni', sni);
           put('tls.ja3', ja3h);
-          put('tls.ja3_full', ja3full);
           put('tls.ja3s', ja3sh);
           if (typeList.includes('2') && !typeList.includes('1')) put('tls.cipher', suites);
           put('tls.alpn', alpn);
@@ -375,7 +429,7 @@ describe.skipIf(skipWhy !== '')('TLS against tshark', () => {
           return out;
         };
         const where = `${capture} stream ${flow.stream}`;
-        for (const key of ['tls.sni', 'tls.ja3', 'tls.ja3_full', 'tls.ja3s', 'tls.cipher']) add(key, want.get(key) ?? new Set(), ours(key), where);
+        for (const key of ['tls.sni', 'tls.ja3', 'tls.ja3s', 'tls.cipher']) add(key, want.get(key) ?? new Set(), ours(key), where);
         const alpn = new Set([...ours('tls.alpn'), ...ours('tls.server_alpn')]);
         add('tls.alpn', want.get('tls.alpn') ?? new Set(), alpn, where);
         // tshark lists the names of every certificate of the chain; we report the sender's own only, so

@@ -192,7 +192,7 @@ describe.skipIf(!haveTshark)('vigil simulate against tshark', () => {
     expect([...ae].sort()).toEqual(run.truth.protocols.dicomAeTitles);
   });
 
-  it('sees each device\'s DHCP vendor class and hostname', () => {
+  it('sees each device\'s DHCP and NetBIOS hostname', () => {
     const rows = ts(['-Y', 'dhcp.option.dhcp == 1', '-T', 'fields', '-e', 'eth.src', '-e', 'dhcp.option.hostname', '-e', 'dhcp.option.vendor_class_id']).split('\n').filter(Boolean);
     const byMac = new Map(run.truth.devices.map((d) => [d.macs[0], d]));
     expect(rows.length).toBeGreaterThan(10);
@@ -201,6 +201,13 @@ describe.skipIf(!haveTshark)('vigil simulate against tshark', () => {
       const d = byMac.get(mac);
       expect(d, mac).toBeDefined();
       if (host) expect(host).toBe(d!.hostname);
+    }
+    const nb = ts(['-Y', 'nbns.flags.opcode == 5', '-T', 'fields', '-e', 'eth.src', '-e', 'nbns.name']).split('\n').filter(Boolean);
+    expect(nb.length).toBeGreaterThan(3);
+    for (const r of nb) {
+      const [mac, name] = r.split('\t');
+      // nbns.name repeats for the additional record and may carry "(Workstation/Redirector)"
+      expect(name.split(',')[0].replace(/<00>.*$/, '')).toBe(byMac.get(mac)!.hostname.toUpperCase());
     }
   });
 });

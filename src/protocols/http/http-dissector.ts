@@ -9,7 +9,6 @@
  * whole heads and whole bodies, so a stream cut anywhere yields a prefix of the facts of the whole one.
  */
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../dissector.js';
-import type { ObservationValue } from '../observation.js';
 import { field, findHeadEnd, firstToken, parseHead, parseStartLine, valueText, type MessageHead } from './http-head.js';
 import { readDeviceDescription } from './upnp-description.js';
 
@@ -23,6 +22,11 @@ export interface HttpDissectorOptions {
   maxMessages?: number;
   /** Largest XML body buffered to look for a UPnP device description. */
   maxXmlBody?: number;
+  /**
+   * Longest body skipped to reach the next message; a longer one (a bulk transfer: DICOM over WADO,
+   * firmware) ends the dissection of that direction, so the engine stops reassembling it.
+   */
+  maxBodySkip?: number;
 }
 
 /** Longest `http.path` value. */
@@ -48,12 +52,14 @@ export class HttpDissector implements Dissector {
   readonly maxHead: number;
   readonly maxMessages: number;
   readonly maxXmlBody: number;
+  readonly maxBodySkip: number;
 
   constructor(options: HttpDissectorOptions = {}) {
     this.tcpPorts = options.tcpPorts ?? HTTP_TCP_PORTS;
     this.maxHead = options.maxHead ?? 16 * 1024;
     this.maxMessages = options.maxMessages ?? 8;
     this.maxXmlBody = options.maxXmlBody ?? 64 * 1024;
+    this.maxBodySkip = options.maxBodySkip ?? 256 * 1024;
   }
 
   /** A request line's method and space, or a status line's `HTTP/1.`; TCP only (UDP HTTP is SSDP's). */
@@ -109,6 +115,8 @@ class DirectionState {
   xmlLength = 0;
   /** The body being skipped runs to the close of the connection. */
   untilClose = false;
+  /** Chunk octets of the current chunked body so far. */
+  bodySkipped = 0;
 }
 
 /** Canonical spellings of the authentication schemes worth naming (RFC 7617, 7616, 6750, 4559). */
@@ -120,14 +128,14 @@ const SCHEMES: Record<string, string> = {
   negotiate: 'Negotiate',
 };
 
-/** Distinct facts remembered per session to drop repeats (keep-alive clients repeat every header). */
+/** Distinct values remembered per key and side, to drop repeats (keep-alive clients repeat every header). */
 const MAX_REMEMBERED = 256;
 
 class HttpSession implements DissectorSession {
   private readonly dirs: [DirectionState, DirectionState] = [new DirectionState(), new DirectionState()];
   /** Methods of requests not yet answered, oldest first: a response's body framing depends on its request. */
   private readonly pending: string[] = [];
-  private readonly seen = new Set<string>();
+  private readonly seen = new Map<string, Set<string | number | boolean>>();
 
   constructor(
     private readonly ctx: DissectorContext,
@@ -195,10 +203,13 @@ class HttpSession implements DissectorSession {
     d.xml = null;
   }
 
-  private emit(key: string, value: ObservationValue, from: Direction): void {
-    const id = `${from}\u0000${key}\u0000${String(value)}`;
-    if (this.seen.has(id)) return;
-    if (this.seen.size < MAX_REMEMBERED) this.seen.add(id);
+  private emit(key: string, value: string | number | boolean, from: Direction): void {
+    // One set of values per key and side: no string building for the (frequent) repeats.
+    const id = from === 0 ? key : `${key}\u0000`;
+    let values = this.seen.get(id);
+    if (values === undefined) this.seen.set(id, (values = new Set()));
+    if (values.has(value)) return;
+    if (values.size < MAX_REMEMBERED) values.add(value);
     this.ctx.emit(key, value, from);
   }
 
@@ -215,8 +226,26 @@ class HttpSession implements DissectorSession {
       }
     }
     const max = this.options.maxHead;
-    if (d.head === null) d.head = Buffer.allocUnsafe(max);
+    if (d.headLength === 0) {
+      // The common case: the whole head is in this chunk. Read it in place, without copying.
+      const inPlace = findHeadEnd(buf, pos, Math.min(end, pos + max));
+      if (inPlace >= 0) {
+        const head = parseHead(buf, pos, inPlace);
+        if (head === null) {
+          this.stop(d);
+          return end;
+        }
+        this.message(dir, d, head);
+        return inPlace;
+      }
+    }
     const n = Math.min(end - pos, max - d.headLength);
+    // The head buffer grows as needed: most heads are a few hundred octets, and a flow per request is common.
+    if (d.head === null || d.head.length < d.headLength + n) {
+      const grown = Buffer.allocUnsafe(Math.min(max, Math.max(1024, (d.head?.length ?? 0) * 2, d.headLength + n)));
+      if (d.head !== null) d.head.copy(grown, 0, 0, d.headLength);
+      d.head = grown;
+    }
     buf.copy(d.head, d.headLength, pos, pos + n);
     const before = d.headLength;
     d.headLength += n;
@@ -289,6 +318,7 @@ class HttpSession implements DissectorSession {
       if (/(^|,)\s*chunked\s*$/i.test(te)) {
         d.state = State.ChunkLine;
         d.lineLength = 0;
+        d.bodySkipped = 0;
         this.resetChunkSize(d);
         if (wantXml) this.startXml(d);
       } else this.stop(d);
@@ -302,6 +332,10 @@ class HttpSession implements DissectorSession {
         return;
       }
       if (length === 0) return;
+      if (length > this.options.maxBodySkip) {
+        this.stop(d);
+        return;
+      }
       d.state = State.Body;
       d.remaining = length;
       if (wantXml && length <= this.options.maxXmlBody) this.startXml(d);
@@ -433,6 +467,11 @@ class HttpSession implements DissectorSession {
         }
         if (d.chunkSize === 0) d.state = State.Trailer;
         else {
+          d.bodySkipped += d.chunkSize;
+          if (d.bodySkipped > this.options.maxBodySkip) {
+            this.stop(d);
+            return;
+          }
           d.state = State.ChunkData;
           d.remaining = d.chunkSize;
         }
@@ -457,12 +496,29 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Content-Length as a number, or -1 if not a run of digits (or a list of equal ones, RFC 9110 §8.6). */
+/**
+ * Content-Length as a number, or -1 if it is not a run of at most 15 digits, or a list of equal ones
+ * (RFC 9110 §8.6 lets a recipient accept `Content-Length: 42, 42`).
+ */
 function contentLength(head: MessageHead, start: number, end: number): number {
-  const text = head.buf.toString('latin1', start, Math.min(end, start + 256));
-  const parts = text.split(',').map((p) => p.trim());
-  if (!parts.every((p) => /^\d{1,15}$/.test(p) && p === parts[0])) return -1;
-  return Number(parts[0]);
+  const buf = head.buf;
+  let value = -1;
+  let current = -1;
+  let digits = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? buf[i] : 0x2c;
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 15) return -1;
+      current = (current < 0 ? 0 : current * 10) + (c - 0x30);
+    } else if (c === 0x2c) {
+      if (current < 0 || (value >= 0 && value !== current)) return -1;
+      value = current;
+      current = -1;
+      digits = 0;
+    } else if (c !== 0x20 && c !== 0x09) return -1;
+    else if (current >= 0 && i + 1 < end && buf[i + 1] >= 0x30 && buf[i + 1] <= 0x39) return -1; // "1 2"
+  }
+  return value;
 }
 
 function isXml(contentType: string | null): boolean {

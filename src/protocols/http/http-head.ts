@@ -117,7 +117,18 @@ export function field(head: MessageHead, name: string): HeaderField | undefined 
  */
 export function valueText(head: MessageHead, f: HeaderField | undefined, max = MAX_VALUE_LENGTH): string | null {
   if (f === undefined || f.end <= f.start) return null;
-  const text = head.buf.toString('latin1', f.start, Math.min(f.end, f.start + max)).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+  const end = Math.min(f.end, f.start + max);
+  const buf = head.buf;
+  let clean = true;
+  for (let i = f.start; i < end; i++) {
+    const c = buf[i];
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) {
+      clean = false;
+      break;
+    }
+  }
+  const raw = buf.toString('latin1', f.start, end);
+  const text = clean ? raw : raw.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
   return text.length > 0 ? text : null;
 }
 

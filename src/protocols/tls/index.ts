@@ -1,4 +1,4 @@
-export { TlsDissector, createTlsDissector, TLS_TCP_PORTS, type TlsDissectorOptions } from './tls-dissector.js';
+export { TlsDissector, createTlsDissector, TLS_TCP_PORTS, DTLS_UDP_PORTS, type TlsDissectorOptions } from './tls-dissector.js';
 export {
   parseClientHello,
   parseServerHello,

@@ -19,8 +19,6 @@ import {
   isGrease,
   ja3,
   ja3s,
-  ja3sString,
-  ja3String,
   ja4,
   parseClientHello,
   parseServerHello,
@@ -30,9 +28,12 @@ import {
 } from './tls-hello.js';
 
 export const TLS_TCP_PORTS: readonly number[] = [443, 8443, 636, 993, 995, 2762, 5986];
+/** DTLS: 443 (WebRTC and VPNs; QUIC there is rejected at its first octet), 4433, 5684 (CoAP over DTLS, RFC 7252 §6). */
+export const DTLS_UDP_PORTS: readonly number[] = [443, 4433, 5684];
 
 export interface TlsDissectorOptions {
   tcpPorts?: readonly number[];
+  udpPorts?: readonly number[];
   /** Largest handshake message buffered per direction (certificate chains are the large ones). */
   maxHandshake?: number;
 }
@@ -58,19 +59,34 @@ const RECORD_HEADER = 5;
 
 export class TlsDissector implements Dissector {
   readonly name = 'tls';
-  readonly udpPorts: readonly number[] = [];
+  readonly udpPorts: readonly number[];
   readonly tcpPorts: readonly number[];
   readonly reassemble = true;
   readonly maxHandshake: number;
 
   constructor(options: TlsDissectorOptions = {}) {
     this.tcpPorts = options.tcpPorts ?? TLS_TCP_PORTS;
+    this.udpPorts = options.udpPorts ?? DTLS_UDP_PORTS;
     this.maxHandshake = options.maxHandshake ?? 64 * 1024;
   }
 
-  /** A handshake record header (type 22, version 3.x) whose body starts a ClientHello or ServerHello. */
+  /**
+   * A handshake record header (type 22, version 3.x) whose body starts a ClientHello or ServerHello; over
+   * UDP, a DTLS handshake record of epoch 0 starting a ClientHello.
+   */
   probe(transport: Transport, _dir: Direction, buf: Buffer, offset: number, length: number): boolean {
-    if (transport !== 'tcp' || length < 6) return false;
+    if (transport === 'udp') {
+      return (
+        length >= 14 &&
+        buf[offset] === ContentType.Handshake &&
+        buf[offset + 1] === 0xfe &&
+        buf[offset + 2] >= 0xfc &&
+        buf[offset + 3] === 0 &&
+        buf[offset + 4] === 0 &&
+        buf[offset + 13] === HandshakeType.ClientHello
+      );
+    }
+    if (length < 6) return false;
     if (buf[offset] !== ContentType.Handshake || buf[offset + 1] !== 3 || buf[offset + 2] > 4) return false;
     const type = buf[offset + 5];
     return type === HandshakeType.ClientHello || type === HandshakeType.ServerHello;
@@ -83,8 +99,11 @@ export class TlsDissector implements Dissector {
 
 class DirectionState {
   stopped = false;
-  readonly header = Buffer.alloc(RECORD_HEADER);
+  /** The record header being read, one octet at a time across chunks (type, version, length). */
   headerLength = 0;
+  headerType = 0;
+  headerVersion = 0;
+  headerRecordLength = 0;
   recordType = 0;
   /** Octets of the current record's body still to come. */
   remaining = 0;
@@ -92,16 +111,21 @@ class DirectionState {
   /** Handshake octets not yet consumed as whole messages. */
   hs: Buffer | null = null;
   hsLength = 0;
+  /** DTLS: the message being reassembled from fragments: its message_seq, type and length (-1: none). */
+  dtlsSeq = -1;
+  dtlsType = 0;
+  dtlsLength = 0;
 }
-
-/** Distinct facts remembered per session (a HelloRetryRequest makes the client say it all again). */
-const MAX_REMEMBERED = 256;
 
 class TlsSession implements DissectorSession {
   private readonly dirs: [DirectionState, DirectionState] = [new DirectionState(), new DirectionState()];
-  private readonly seen = new Set<string>();
   /** The server chose TLS 1.3: certificates are encrypted. */
   private tls13 = false;
+  /**
+   * Hello and Certificate messages already reported, by direction: after a HelloRetryRequest the client
+   * says it all again (RFC 8446 §4.1.4), and the first of each is the one that identifies.
+   */
+  private readonly reported = [0, 0];
 
   constructor(
     private readonly ctx: DissectorContext,
@@ -113,15 +137,27 @@ class TlsSession implements DissectorSession {
   }
 
   data(dir: Direction, buf: Buffer, offset: number, length: number): void {
+    if (this.ctx.transport === 'udp') {
+      this.datagram(dir, buf, offset, offset + length);
+      return;
+    }
     const d = this.dirs[dir];
     let pos = offset;
     const end = offset + length;
     while (pos < end && !d.stopped) {
       if (d.headerLength < RECORD_HEADER) {
-        const n = Math.min(RECORD_HEADER - d.headerLength, end - pos);
-        buf.copy(d.header, d.headerLength, pos, pos + n);
-        d.headerLength += n;
-        pos += n;
+        const octet = buf[pos++];
+        switch (d.headerLength++) {
+          case 0:
+            d.headerType = octet;
+            break;
+          case 1:
+          case 2:
+            d.headerVersion = ((d.headerVersion << 8) | octet) & 0xffff;
+            break;
+          default:
+            d.headerRecordLength = ((d.headerRecordLength << 8) | octet) & 0xffff;
+        }
         if (d.headerLength === RECORD_HEADER) this.recordHeader(dir, d);
         continue;
       }
@@ -130,6 +166,72 @@ class TlsSession implements DissectorSession {
       pos += n;
       d.remaining -= n;
       if (d.remaining === 0) d.headerLength = 0;
+    }
+  }
+
+  /**
+   * DTLS (RFC 6347 §4.1, §4.2.2): records of a 13-octet header (type, version 0xfeff/0xfefd/0xfefc, epoch,
+   * sequence number, length), each datagram holding whole records; handshake messages carry a 12-octet
+   * header whose fragment offset and length let a message span records and datagrams. Fragments are
+   * reassembled in order (a retransmitted or reordered one is ignored); epoch 1 onwards is encrypted.
+   */
+  private datagram(dir: Direction, buf: Buffer, pos: number, end: number): void {
+    const d = this.dirs[dir];
+    while (!d.stopped && pos + 13 <= end) {
+      const type = buf[pos];
+      const version = buf.readUInt16BE(pos + 1);
+      const epoch = buf.readUInt16BE(pos + 3);
+      const length = buf.readUInt16BE(pos + 11);
+      const body = pos + 13;
+      if (type < ContentType.ChangeCipherSpec || type > ContentType.Heartbeat || version >> 8 !== 0xfe || (version & 0xff) < 0xfc || body + length > end) {
+        // Not DTLS, or a record cut by the snapshot length: nothing more in this datagram can be trusted.
+        if (d.records === 0) this.stop(d);
+        return;
+      }
+      if (d.records++ === 0) {
+        if (type !== ContentType.Handshake && type !== ContentType.Alert) {
+          this.stop(d);
+          return;
+        }
+        if (type === ContentType.Handshake) this.emit('tls.record_version', versionName(version), dir);
+      }
+      if (type === ContentType.ChangeCipherSpec || type === ContentType.ApplicationData || epoch !== 0) {
+        this.stop(d);
+        return;
+      }
+      if (type === ContentType.Handshake) this.dtlsHandshake(dir, d, buf, body, body + length);
+      pos = body + length;
+    }
+  }
+
+  private dtlsHandshake(dir: Direction, d: DirectionState, buf: Buffer, pos: number, end: number): void {
+    while (!d.stopped && pos + 12 <= end) {
+      const type = buf[pos];
+      const length = buf.readUIntBE(pos + 1, 3);
+      const seq = buf.readUInt16BE(pos + 4);
+      const fragOffset = buf.readUIntBE(pos + 6, 3);
+      const fragLength = buf.readUIntBE(pos + 9, 3);
+      const body = pos + 12;
+      if (body + fragLength > end || fragOffset + fragLength > length || length > this.maxHandshake) return;
+      if (fragOffset === 0 && fragLength === length) {
+        this.message(dir, d, type, buf, body, body + length);
+        d.dtlsSeq = -1;
+      } else if (fragOffset === 0) {
+        d.dtlsSeq = seq;
+        d.dtlsType = type;
+        d.dtlsLength = length;
+        if (d.hs === null || d.hs.length < length) d.hs = Buffer.allocUnsafe(length);
+        buf.copy(d.hs, 0, body, body + fragLength);
+        d.hsLength = fragLength;
+      } else if (seq === d.dtlsSeq && type === d.dtlsType && length === d.dtlsLength && fragOffset === d.hsLength && d.hs !== null) {
+        buf.copy(d.hs, d.hsLength, body, body + fragLength);
+        d.hsLength += fragLength;
+        if (d.hsLength === length) {
+          d.dtlsSeq = -1;
+          this.message(dir, d, type, d.hs, 0, length);
+        }
+      }
+      pos = body + fragLength;
     }
   }
 
@@ -144,19 +246,26 @@ class TlsSession implements DissectorSession {
   }
 
   private emit(key: string, value: ObservationValue, from: Direction): void {
-    const id = `${from}\u0000${key}\u0000${String(value)}`;
-    if (this.seen.has(id)) return;
-    if (this.seen.size < MAX_REMEMBERED) this.seen.add(id);
     this.ctx.emit(key, value, from);
   }
 
+  /** Whether a message of this kind was already reported from this direction (and marks it reported). */
+  private already(dir: Direction, kind: number): boolean {
+    const bit = 1 << kind;
+    if (this.reported[dir] & bit) return true;
+    this.reported[dir] |= bit;
+    return false;
+  }
+
   private recordHeader(dir: Direction, d: DirectionState): void {
-    const h = d.header;
-    const type = h[0];
-    const length = h.readUInt16BE(3);
+    const type = d.headerType;
+    const version = d.headerVersion;
+    const length = d.headerRecordLength;
+    d.headerVersion = 0;
+    d.headerRecordLength = 0;
     // TLSPlaintext.legacy_record_version is 3.x (SSL 3.0 to TLS 1.2's 0x0303); anything else, an SSLv2
     // hello included, is not a TLS record stream.
-    if (type < ContentType.ChangeCipherSpec || type > ContentType.Heartbeat || h[1] !== 3 || h[2] > 4 || length > MAX_RECORD) {
+    if (type < ContentType.ChangeCipherSpec || type > ContentType.Heartbeat || version >> 8 !== 3 || (version & 0xff) > 4 || length > MAX_RECORD) {
       this.stop(d);
       return;
     }
@@ -166,7 +275,7 @@ class TlsSession implements DissectorSession {
         this.stop(d);
         return;
       }
-      if (type === ContentType.Handshake) this.emit('tls.record_version', versionName(h.readUInt16BE(1)), dir);
+      if (type === ContentType.Handshake) this.emit('tls.record_version', versionName(version), dir);
     }
     if (type === ContentType.ChangeCipherSpec || type === ContentType.ApplicationData) {
       // RFC 5246 §7.1: what follows ChangeCipherSpec is protected; nothing more to read in clear.
@@ -213,23 +322,24 @@ class TlsSession implements DissectorSession {
   private message(dir: Direction, d: DirectionState, type: number, buf: Buffer, start: number, end: number): void {
     switch (type) {
       case HandshakeType.ClientHello: {
-        const hello = parseClientHello(buf, start, end);
+        if (this.already(dir, type)) break;
+        const hello = parseClientHello(buf, start, end, this.ctx.transport === 'udp');
         if (hello !== null) this.clientHello(dir, hello);
         break;
       }
       case HandshakeType.ServerHello: {
         const hello = parseServerHello(buf, start, end);
         if (hello === null) break;
-        this.serverHello(dir, hello);
-        if (hello.selectedVersion === 0x0304) {
-          // RFC 8446 §2: everything after the ServerHello is encrypted.
+        if (!this.already(dir, type)) this.serverHello(dir, hello);
+        if (hello.selectedVersion === 0x0304 || hello.selectedVersion === 0xfefc) {
+          // RFC 8446 §2 (and RFC 9147 for DTLS 1.3): everything after the ServerHello is encrypted.
           this.tls13 = true;
           this.stop(d);
         }
         break;
       }
       case HandshakeType.Certificate:
-        if (!this.tls13) this.certificates(dir, buf, start, end);
+        if (!this.tls13 && !this.already(dir, type)) this.certificates(dir, buf, start, end);
         break;
       case HandshakeType.ServerHelloDone:
         // The server has said all it says in clear.
@@ -245,9 +355,9 @@ class TlsSession implements DissectorSession {
     if (hello.sni !== null) this.emit('tls.sni', hello.sni, from);
     if (hello.alpn.length > 0) this.emit('tls.alpn', hello.alpn, from);
     this.emit('tls.cipher_suites', hello.ciphers.filter((c) => !isGrease(c)), from);
+    // The JA3 string itself (ja3String) is not a fact: long, and fully determined by the facts around it.
     this.emit('tls.ja3', ja3(hello), from);
-    this.emit('tls.ja3_full', ja3String(hello), from);
-    this.emit('tls.ja4', ja4(hello, 't'), from);
+    this.emit('tls.ja4', ja4(hello, this.ctx.transport === 'udp' ? 'd' : 't'), from);
   }
 
   private serverHello(from: Direction, hello: ServerHello): void {
@@ -255,7 +365,6 @@ class TlsSession implements DissectorSession {
     this.emit('tls.cipher', hello.cipher, from);
     if (hello.alpn !== null) this.emit('tls.server_alpn', hello.alpn, from);
     this.emit('tls.ja3s', ja3s(hello), from);
-    this.emit('tls.ja3s_full', ja3sString(hello), from);
   }
 
   /** TLS ≤ 1.2 Certificate: `opaque ASN.1Cert<1..2^24-1>` list, the sender's own certificate first (RFC 5246 §7.4.2). */

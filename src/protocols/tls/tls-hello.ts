@@ -87,14 +87,18 @@ function asciiText(buf: Buffer, start: number, end: number): string | null {
   return buf.toString('latin1', start, end);
 }
 
-/** A ClientHello body (after the 4-octet handshake header), or null if malformed. */
-export function parseClientHello(buf: Buffer, start: number, end: number): ClientHello | null {
+/**
+ * A ClientHello body (after the handshake header), or null if malformed. DTLS adds a cookie after the
+ * session id (RFC 6347 §4.2.1).
+ */
+export function parseClientHello(buf: Buffer, start: number, end: number, dtls = false): ClientHello | null {
   const r = new Reader(buf, start, end);
   if (!r.has(34)) return null;
   const version = r.u16();
   r.pos += 32; // random
   const session = r.vector(1);
   if (session === null) return null;
+  if (dtls && r.vector(1) === null) return null;
   const cipherVector = r.vector(2);
   if (cipherVector === null) return null;
   const ciphers = cipherVector.u16List();
@@ -192,7 +196,11 @@ export function parseServerHello(buf: Buffer, start: number, end: number): Serve
 
 const md5 = (text: string): string => createHash('md5').update(text, 'latin1').digest('hex');
 const sha256_12 = (text: string): string => createHash('sha256').update(text, 'latin1').digest('hex').slice(0, 12);
-const noGrease = (list: readonly number[]): number[] => list.filter((v) => !isGrease(v));
+function noGrease(list: readonly number[]): readonly number[] {
+  // Most lists have no GREASE (only some clients send it): avoid the copy then.
+  for (let i = 0; i < list.length; i++) if (isGrease(list[i])) return list.filter((v) => !isGrease(v));
+  return list;
+}
 
 /**
  * JA3 string: `SSLVersion,Cipher,SSLExtension,EllipticCurve,EllipticCurvePointFormat`, decimal values
@@ -266,8 +274,9 @@ function isAlnum(c: number): boolean {
  *      and list left out when there are none). An empty list hashes to `000000000000`.
  */
 export function ja4(hello: ClientHello, protocol: 't' | 'q' | 'd'): string {
-  const versions = noGrease(hello.supportedVersions);
-  const version = versions.length > 0 ? Math.max(...versions) : hello.version;
+  let version = -1;
+  for (const v of hello.supportedVersions) if (!isGrease(v) && v > version) version = v;
+  if (version < 0) version = hello.version;
   const ciphers = noGrease(hello.ciphers);
   const extensions = noGrease(hello.extensions);
   let alpn = '00';
