@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates the capture `npm start` analyses: data/demo/hospital-demo.pcapng.gz.
-# Made by the deterministic hospital traffic generator (bench/generate-capture.ts), converted to
-# pcapng by editcap (Debian wireshark-common) and gzip-compressed. Never edit the output by hand.
+# Regenerates the capture `npm start` analyses and its ground truth:
+#   data/demo/hospital-demo.pcapng.gz, data/demo/hospital-demo.truth.json
+# Made by the hospital simulator (`vigil simulate --demo`: 150 devices, 45 minutes, one port
+# scan; every patient synthetic) and gzip-compressed. Never edit the outputs by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-node dist/bench/generate-capture.js --size 6MiB --seed 1 --out "$tmp/demo.pcap"
-editcap -F pcapng "$tmp/demo.pcap" "$tmp/demo.pcapng"
-gzip -9 -n -c "$tmp/demo.pcapng" > data/demo/hospital-demo.pcapng.gz
-echo "tshark reads $(tshark -r data/demo/hospital-demo.pcapng.gz 2>/dev/null | wc -l) packets"
-ls -l data/demo/hospital-demo.pcapng.gz
+node bin/vigil.js simulate --demo --out "$tmp/hospital-demo.pcapng" --truth data/demo/hospital-demo.truth.json
+gzip -9 -n -c "$tmp/hospital-demo.pcapng" > data/demo/hospital-demo.pcapng.gz
+if command -v tshark >/dev/null; then echo "tshark reads $(tshark -r data/demo/hospital-demo.pcapng.gz 2>/dev/null | wc -l) packets"; fi
+ls -l data/demo/

@@ -15,7 +15,7 @@ import { KEY_WORDS } from '../flow/flow-key.js';
 import { ServiceNames } from '../flow/service-names.js';
 import type { Dissector } from '../protocols/dissector.js';
 import { DissectorRegistry } from '../protocols/dissector-registry.js';
-import type { Observation } from '../protocols/observation.js';
+import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
 import { defaultDissectors } from '../protocols/index.js';
 import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
 import { flowRecord, type FlowRecord } from './flow-record.js';
@@ -102,8 +102,9 @@ export class Analyzer implements ObservationSink {
     if (p.bindMacOffset >= 0) this.binding(p.l3 === L3_ARP ? 'arp.ip' : 'ndp.ip', p.ts, p.bindBuf, p.bindMacOffset, p.bindIpOffset, p.bindIpLength);
   }
 
-  observation(o: Observation): void {
-    if (!this.dedup.isNew(o)) return;
+  observe(ts: number, key: string, value: ObservationValue, src: Endpoint, dst: Endpoint, flow?: number): void {
+    if (!this.dedup.isNew(src, key, value)) return;
+    const o: Observation = flow === undefined ? { ts, key, value, src, dst } : { ts, key, value, src, dst, flow };
     this.observationCount++;
     this.observationWriter?.write(o);
     this.options.onObservation?.(o);
@@ -173,13 +174,7 @@ export class Analyzer implements ObservationSink {
 
   private binding(key: string, ts: number, buf: Buffer, macOffset: number, ipOffset: number, ipLength: number): void {
     const ip = ipText(buf, ipOffset, ipLength);
-    this.observation({
-      ts,
-      key,
-      value: ip,
-      src: { mac: macText(buf, macOffset), ip, port: 0 },
-      dst: { mac: null, ip: '', port: 0 },
-    });
+    this.observe(ts, key, ip, { mac: macText(buf, macOffset), ip, port: 0 }, { mac: null, ip: '', port: 0 });
   }
 }
 

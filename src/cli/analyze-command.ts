@@ -4,6 +4,7 @@ import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
 import { ParallelAnalysis } from '../analyze/parallel/parallel-analysis.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
+import { selectDissectors } from '../protocols/index.js';
 import { formatSummary } from './format-summary.js';
 import { captureProgress } from './progress.js';
 
@@ -13,6 +14,8 @@ export interface AnalyzeCommandOptions {
   json?: boolean;
   maxFlows?: number;
   quiet?: boolean;
+  /** `all`, `none`, or comma-separated dissector names. */
+  dissectors?: string;
 }
 
 export interface AnalyzeRun {
@@ -24,12 +27,14 @@ export interface AnalyzeRun {
 /** `vigil analyze`: reads every capture, writes the outputs, prints the summary. */
 export async function analyzeCommand(captures: string[], options: AnalyzeCommandOptions, extra: Partial<AnalyzerOptions> = {}): Promise<AnalyzeRun> {
   const warn = (message: string) => process.stderr.write(`vigil: warning: ${message}\n`);
+  const dissectors = options.dissectors ?? 'all';
   const analyzer =
     (options.workers ?? 1) > 1
-      ? new ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, onWarning: warn })
+      ? new ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, dissectors, onWarning: warn })
       : new Analyzer({
           outDir: options.out,
           flowTable: options.maxFlows ? { maxFlows: options.maxFlows } : undefined,
+          dissectors: selectDissectors(dissectors),
           onWarning: warn,
           ...extra,
         });

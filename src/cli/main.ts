@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { selectDissectors } from '../protocols/index.js';
 import { analyzeCommand } from './analyze-command.js';
 import { demoCommand } from './demo-command.js';
 import { sensorCommand } from './sensor-command.js';
@@ -17,6 +18,15 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+function dissectorList(value: string): string {
+  try {
+    selectDissectors(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
 const program = new Command('vigil');
 program
   .description('Passive security for hospital networks: listens, never sends.')
@@ -31,6 +41,7 @@ program
   .option('--json', 'print the summary as JSON instead of text')
   .option('--workers <n>', 'spread flows over this many worker threads', positiveInt('--workers'), 1)
   .option('--max-flows <n>', 'flows held at once before the stalest are evicted', positiveInt('--max-flows'))
+  .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls', dissectorList, 'all')
   .option('-q, --quiet', 'print nothing but errors')
   .action(async (captures: string[], opts) => {
     const run = await analyzeCommand(captures, opts);
@@ -47,6 +58,24 @@ program
   .option('--json', 'print the summary as JSON')
   .action(async (opts) => {
     process.exitCode = await sensorCommand(opts);
+  });
+
+program
+  .command('simulate')
+  .description('Write a synthetic hospital capture (pcapng) and its ground truth (JSON); no patient in it is real')
+  .requiredOption('-o, --out <file.pcapng>', 'capture to write')
+  .option('--truth <file.json>', 'ground truth to write (default: <out>.truth.json)')
+  .option('--seed <n>', 'random seed: the same seed writes the same bytes (default 1)')
+  .option('--devices <n>', 'devices in the hospital, at least about 70 (default 400)')
+  .option('--duration <d>', 'traffic span, e.g. 45m, 2h, 1d (default 2h)')
+  .option('--attacks <list>', 'attacks to stage: all, or names such as port-scan,smb-worm')
+  .option('--demo', 'the settings of the bundled demo capture (150 devices, one attack)')
+  .option('--image-scale <x>', 'scale DICOM image sizes (1 = realistic)')
+  .option('--rate-scale <x>', 'scale how often devices talk')
+  .option('--knowledge-dir <dir>', 'folder with topology.json and catalogue.json to use instead of knowledge/simulator')
+  .action(async (opts) => {
+    const { simulateCommand } = await import('./simulate-command.js');
+    simulateCommand(opts);
   });
 
 program

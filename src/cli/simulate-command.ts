@@ -1,12 +1,4 @@
-/**
- * `vigil simulate`: writes a synthetic hospital capture (pcapng) and its ground truth (JSON).
- * Wire into main.ts with commander, e.g.
- *   program.command('simulate')
- *     .option('--seed <n>').option('--devices <n>').option('--duration <d>', '', '2h')
- *     .option('--attacks <list>').option('--demo').option('--image-scale <x>')
- *     .requiredOption('--out <file>').option('--truth <file>')
- *     .action((opts) => simulateCommand(opts));
- */
+/** `vigil simulate`: writes a synthetic hospital capture (pcapng) and its ground truth (JSON). */
 import { resolve } from 'node:path';
 import { ATTACKS, DEFAULTS, DEMO_OPTIONS, parseDuration, simulate, type SimulateResult } from '../simulate/index.js';
 

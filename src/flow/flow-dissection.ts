@@ -1,13 +1,17 @@
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../protocols/dissector.js';
 import type { DissectorRegistry } from '../protocols/dissector-registry.js';
-import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
+import type { Endpoint, ObservationValue } from '../protocols/observation.js';
 import { flowEndpoint, keyPort } from './flow-endpoints.js';
 import type { FlowTable } from './flow-table.js';
 import { DEFAULT_TOTAL_HOLD_BYTES, ReassemblyBudget, TcpReassembler, type StreamSink } from './tcp-reassembler.js';
 
+/**
+ * Receives facts as their parts, so a sink that drops repeats (the analyzer) builds an object
+ * only for facts it keeps.
+ */
 export interface ObservationSink {
-  observation(o: Observation): void;
+  observe(ts: number, key: string, value: ObservationValue, src: Endpoint, dst: Endpoint, flow: number): void;
 }
 
 export interface DissectionOptions {
@@ -206,14 +210,7 @@ class FlowSession implements DissectorContext {
 
   emit(key: string, value: ObservationValue, from: Direction): void {
     if (!this.endpoints) this.endpoints = [this.owner.endpoint(this.id, 0), this.owner.endpoint(this.id, 1)];
-    this.owner.sink.observation({
-      ts: this.owner.now,
-      key,
-      value,
-      src: this.endpoints[from],
-      dst: this.endpoints[from ^ 1],
-      flow: this.owner.flowSerial(this.id),
-    });
+    this.owner.sink.observe(this.owner.now, key, value, this.endpoints[from], this.endpoints[from ^ 1], this.owner.flowSerial(this.id));
   }
 
   packet(dir: Direction, p: DecodedPacket): void {

@@ -13,3 +13,19 @@ import { SsdpDissector } from './ssdp/ssdp-dissector.js';
 export function defaultDissectors(): Dissector[] {
   return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector()];
 }
+
+/**
+ * The dissectors named by a `--dissectors` value: `all`, `none`, or a comma-separated list of
+ * names (`dns,dhcp`). Throws with the known names when one is unknown.
+ */
+export function selectDissectors(spec: string): Dissector[] {
+  const all = defaultDissectors();
+  const wanted = spec.trim().toLowerCase();
+  if (wanted === 'all' || wanted === '') return all;
+  if (wanted === 'none') return [];
+  const names = wanted.split(',').map((n) => n.trim()).filter(Boolean);
+  const known = new Map(all.map((d) => [d.name, d]));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) throw new Error(`unknown dissector ${unknown.join(', ')}; known: ${[...known.keys()].join(', ')}`);
+  return names.map((n) => known.get(n)!);
+}

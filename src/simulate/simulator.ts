@@ -399,10 +399,10 @@ export class Simulation {
       this.hazards.push({ type: 'guest-to-clinical', devices: [guest.id, clinical.id], description: `guest Wi-Fi laptop ${guest.hostname} reaches ${clinical.hostname} on the ${clinical.zone.name} VLAN over HTTP: guest Wi-Fi is not isolated from clinical VLANs` });
       this.addHazardFlow(guest, { type: 'guest-http', every: '8m' }, (sim, dev) => guestProbe(sim, dev, clinical));
     }
-    // "hl7 in clear" and "dicom in clear" hold for every HL7/DICOM sender; list them for completeness.
-    const hl7 = this.devices.filter((d) => d.entry.workflows.some((w) => w.type === 'hl7')).map((d) => d.id);
+    // Cleartext HL7 and DICOM concern senders and receivers (SCPs, interface engines) alike.
+    const hl7 = this.devices.filter((d) => d.entry.workflows.some((w) => w.type === 'hl7') || (d.entry.services ?? []).some((x) => x.startsWith('hl7'))).map((d) => d.id);
     if (hl7.length) this.hazards.push({ type: 'cleartext-hl7', devices: hl7, description: 'HL7 v2 over MLLP without TLS: patient data readable on the wire' });
-    const dcm = this.devices.filter((d) => d.entry.workflows.some((w) => w.type.startsWith('dicom'))).map((d) => d.id);
+    const dcm = this.devices.filter((d) => d.entry.dicom !== undefined).map((d) => d.id);
     if (dcm.length) this.hazards.push({ type: 'cleartext-dicom', devices: dcm, description: 'DICOM without TLS: patient demographics and images readable on the wire' });
   }
 

@@ -91,7 +91,7 @@ class RecordingDissector implements Dissector {
 function setup(dissectors: Dissector[], options: Partial<DissectionOptions> = {}) {
   const flows = new FlowTable({ maxFlows: 64 });
   const observations: Observation[] = [];
-  const dissection = new FlowDissection(new DissectorRegistry(dissectors), flows, { observation: (o) => observations.push(o) }, options);
+  const dissection = new FlowDissection(new DissectorRegistry(dissectors), flows, { observe: (ts, key, value, src, dst, flow) => observations.push({ ts, key, value, src, dst, flow }) }, options);
   flows.setListener({ flowEnd: (id) => dissection.flowEnd(id) });
   return { flows, dissection, observations, wire: new Wire(flows, dissection) };
 }

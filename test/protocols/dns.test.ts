@@ -336,7 +336,7 @@ describe('DnsDissector', () => {
     const message = hex(parts.join(''));
     const started = performance.now();
     const result = feed(dissector, { transport: 'udp', originatorPort: 1, responderPort: 53, segments: [] }, [{ dir: 0, bytes: message }]);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(result.facts).toEqual([]);
   });
 });

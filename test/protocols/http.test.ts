@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Direction } from '../../src/protocols/dissector.js';
-import { feed, feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
+import { feed, feedWhole, mulberry32, mutateVector, randomInt, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { HttpDissector, readDeviceDescription, requestPath } from '../../src/protocols/http/index.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
 import { AGGREGATOR, tcpFlows } from './tshark-streams.js';
@@ -221,6 +221,44 @@ describe('HttpDissector', () => {
     const resp = txt(`HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n${DESCRIPTION}`);
     const result = feed(dissector, vectors[0], [seg(0, txt('GET /d.xml HTTP/1.0\r\n\r\n')), seg(1, resp)]);
     expect(result.facts).toContainEqual(s('http.upnp.model_name', 'PG-200'));
+  });
+
+  it('after lost octets inside a body, keeps the framing; elsewhere, resynchronises on the next message', () => {
+    const facts: Fact[] = [];
+    const session = dissector.open({ emit: (key, value, from) => facts.push({ key, value, from }), ts: 0, transport: 'tcp', originatorPort: 1, responderPort: 80 });
+    const deliver = (dir: Direction, text: string): void => session.data(dir, txt(text), 0, text.length);
+    deliver(0, 'GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n');
+    deliver(1, 'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789');
+    session.gap?.(1, 50);
+    deliver(1, 'x'.repeat(40) + 'HTTP/1.1 404 Not Found\r\nServer: after-gap\r\nContent-Length: 0\r\n\r\n');
+    expect(facts).toContainEqual(s('http.server', 'after-gap'));
+    // A gap in a head: the rest of that line is garbage, the next request line is read.
+    deliver(0, 'GET /c HTTP/1.1\r\nHo');
+    session.gap?.(0, 30);
+    deliver(0, 'junk: x\r\n\r\nPOST /d HTTP/1.1\r\nUser-Agent: resynced\r\n\r\n');
+    expect(facts).toContainEqual(c('http.path', '/d'));
+    expect(facts).toContainEqual(c('http.user_agent', 'resynced'));
+    expect(facts).not.toContainEqual(c('http.path', '/c'));
+    expect(session.done).toBe(false);
+  });
+
+  it('survives 3000 mutated streams with random gaps', () => {
+    const rng = mulberry32(0x9a9);
+    for (let i = 0; i < 3000; i++) {
+      const vector = mutateVector(vectors[i % 4], rng);
+      const session = dissector.open({ emit: () => undefined, ts: 0, transport: 'tcp', originatorPort: 1, responderPort: 80 });
+      for (const segment of vector.segments) {
+        let at = 0;
+        while (at < segment.bytes.length && !session.done) {
+          const n = 1 + randomInt(rng, 200);
+          const chunk = segment.bytes.subarray(at, at + n);
+          session.data(segment.dir, chunk, 0, chunk.length);
+          at += n;
+          if (randomInt(rng, 4) === 0) session.gap?.(segment.dir, 1 + randomInt(rng, 300));
+        }
+      }
+      session.end?.();
+    }
   });
 
   it('cuts paths at the query and at 256 characters', () => {

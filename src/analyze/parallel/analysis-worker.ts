@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PacketRecord } from '../../capture/packet-record.js';
+import { selectDissectors } from '../../protocols/index.js';
 import { Analyzer } from '../analyzer.js';
 import type { FlowRecord } from '../flow-record.js';
 import type { Observation } from '../../protocols/observation.js';
@@ -11,6 +12,7 @@ export interface WorkerInput {
   workers: number;
   ring: RingBuffers;
   maxFlows?: number;
+  dissectors: string;
 }
 
 export type WorkerMessage =
@@ -25,6 +27,7 @@ function run(input: WorkerInput): void {
   let flows: FlowRecord[] = [];
   let observations: Observation[] = [];
   const analyzer = new Analyzer({
+    dissectors: selectDissectors(input.dissectors),
     flowTable: { maxFlows: input.maxFlows, serialStride: input.workers, serialOffset: input.index },
     onFlow: (f) => {
       flows.push(f);

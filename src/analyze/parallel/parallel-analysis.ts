@@ -16,6 +16,8 @@ export interface ParallelOptions {
   workers: number;
   outDir?: string;
   maxFlows?: number;
+  /** `--dissectors` value, resolved in each worker. */
+  dissectors?: string;
   onWarning?: (message: string) => void;
   ringBytes?: number;
 }
@@ -51,7 +53,7 @@ export class ParallelAnalysis {
     }
     for (let i = 0; i < options.workers; i++) {
       const ring = createRing(options.ringBytes ?? 16 * 1024 * 1024);
-      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows };
+      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, dissectors: options.dissectors ?? 'all' };
       const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: input });
       this.workers.push(worker);
       this.producers.push(new RingProducer(ring));
@@ -90,7 +92,7 @@ export class ParallelAnalysis {
   }
 
   private observation(o: Observation): void {
-    if (!this.dedup.isNew(o)) return;
+    if (!this.dedup.isNew(o.src, o.key, o.value)) return;
     this.observations++;
     this.observationWriter?.write(o);
   }

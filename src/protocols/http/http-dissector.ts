@@ -90,6 +90,8 @@ const enum State {
   ChunkData,
   ChunkDataEnd,
   Trailer,
+  /** After lost octets: looking for a line that starts a message (see `resync`). */
+  Resync,
   /** Nothing more worth reading in this direction (not HTTP, lost framing, body until close, limit). */
   Stopped,
 }
@@ -117,6 +119,12 @@ class DirectionState {
   untilClose = false;
   /** Chunk octets of the current chunked body so far. */
   bodySkipped = 0;
+  /** Resync: the octets of the current line so far (up to RESYNC_WINDOW), and whether a line has begun. */
+  resyncLine: Buffer | null = null;
+  resyncLength = 0;
+  resyncAtLineStart = false;
+  /** Gaps survived; past MAX_RESYNCS the direction is given up. */
+  resyncs = 0;
 }
 
 /** Canonical spellings of the authentication schemes worth naming (RFC 7617, 7616, 6750, 4559). */
@@ -127,6 +135,27 @@ const SCHEMES: Record<string, string> = {
   ntlm: 'NTLM',
   negotiate: 'Negotiate',
 };
+
+const RESYNC_PREFIXES: readonly Buffer[] = [HTTP_VERSION_PREFIX, ...PROBE_METHODS];
+/** Gaps a direction resynchronises after before it is given up. */
+const MAX_RESYNCS = 4;
+/** Long enough for the longest method in PROBE_METHODS and its space. */
+const RESYNC_WINDOW = 16;
+
+/**
+ * Whether the `length` octets of `line` begin a message: 1 if they are `HTTP/1.` or a probe method and
+ * its space, 0 if they are still a prefix of one, -1 if they cannot be.
+ */
+function messageStart(line: Buffer, length: number): number {
+  let possible = false;
+  for (const prefix of RESYNC_PREFIXES) {
+    const n = Math.min(length, prefix.length);
+    if (line.compare(prefix, 0, n, 0, n) !== 0) continue;
+    if (length >= prefix.length) return 1;
+    possible = true;
+  }
+  return possible ? 0 : -1;
+}
 
 /** Distinct values remembered per key and side, to drop repeats (keep-alive clients repeat every header). */
 const MAX_REMEMBERED = 256;
@@ -180,14 +209,67 @@ class HttpSession implements DissectorSession {
         case State.Trailer:
           pos = this.readLine(dir, d, buf, pos, end);
           break;
+        case State.Resync:
+          pos = this.resync(dir, d, buf, pos, end);
+          break;
       }
     }
   }
 
-  gap(dir: Direction): void {
-    // Lost octets inside a body could be skipped, but not knowing where they fell, resynchronising on a
-    // head would be a guess; the identity facts are in the first messages anyway.
-    this.stop(this.dirs[dir]);
+  /**
+   * Octets were lost (a mirror port drops packets under load): where they fell is unknown, so the
+   * direction looks for the next line that starts like a message (`HTTP/1.` or a known method and a
+   * space) and reads on from there. The responses' pairing with requests is lost with them.
+   */
+  gap(dir: Direction, length: number): void {
+    const d = this.dirs[dir];
+    if (d.state === State.Stopped) return;
+    if ((d.state === State.Body || d.state === State.ChunkData) && length < d.remaining && !d.untilClose) {
+      // The loss fell inside a body being skipped: the framing holds, only that body is incomplete.
+      d.remaining -= length;
+      d.xml = null;
+      return;
+    }
+    if (++d.resyncs > MAX_RESYNCS) {
+      this.stop(d);
+      return;
+    }
+    d.state = State.Resync;
+    d.headLength = 0;
+    d.scanned = 0;
+    d.xml = null;
+    d.untilClose = false;
+    d.resyncLength = 0;
+    d.resyncAtLineStart = false;
+    this.pending.length = 0;
+  }
+
+  private resync(dir: Direction, d: DirectionState, buf: Buffer, pos: number, end: number): number {
+    if (d.resyncLine === null) d.resyncLine = Buffer.allocUnsafe(RESYNC_WINDOW);
+    const line = d.resyncLine;
+    while (pos < end) {
+      const c = buf[pos++];
+      if (c === 0x0a) {
+        d.resyncAtLineStart = true;
+        d.resyncLength = 0;
+        continue;
+      }
+      if (!d.resyncAtLineStart) continue;
+      line[d.resyncLength++] = c;
+      const verdict = messageStart(line, d.resyncLength);
+      if (verdict < 0) d.resyncAtLineStart = false;
+      else if (verdict > 0) {
+        // A message starts here: its first octets become the head being gathered.
+        d.state = State.Head;
+        d.head = Buffer.allocUnsafe(Math.min(this.options.maxHead, 1024));
+        line.copy(d.head, 0, 0, d.resyncLength);
+        d.headLength = d.resyncLength;
+        d.scanned = 0;
+        d.resyncAtLineStart = false;
+        return pos;
+      }
+    }
+    return pos;
   }
 
   end(): void {
