@@ -7,7 +7,7 @@ import { isPcapMagic, PcapParser } from './pcap-parser.js';
 import { BLOCK_SECTION_HEADER, PcapngParser } from './pcapng-parser.js';
 
 /** Reads of at least this size keep per-chunk overhead negligible next to per-packet work. */
-export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 

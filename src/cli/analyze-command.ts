@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
-import { ParallelAnalysis } from '../analyze/parallel/parallel-analysis.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
 import { selectDissectors } from '../protocols/index.js';
 import { formatSummary } from './format-summary.js';
@@ -30,7 +29,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   const dissectors = options.dissectors ?? 'all';
   const analyzer =
     (options.workers ?? 1) > 1
-      ? new ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, dissectors, onWarning: warn })
+      ? new (await import('../analyze/parallel/parallel-analysis.js')).ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, dissectors, onWarning: warn })
       : new Analyzer({
           outDir: options.out,
           flowTable: options.maxFlows ? { maxFlows: options.maxFlows } : undefined,
@@ -40,7 +39,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
         });
   const rejected: string[] = [];
   for (const file of captures) {
-    const bar = options.quiet ? null : captureProgress(file === '-' ? 'stdin' : file, () => analyzer.packets);
+    const bar = options.quiet || !process.stderr.isTTY ? null : await captureProgress(file === '-' ? 'stdin' : file, () => analyzer.packets);
     try {
       await analyzer.addCapture(file, bar ? { progress: bar.update } : {});
     } catch (err) {

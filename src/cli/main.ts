@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { selectDissectors } from '../protocols/index.js';
-import { analyzeCommand } from './analyze-command.js';
-import { demoCommand } from './demo-command.js';
-import { sensorCommand } from './sensor-command.js';
+// Commands load their modules when they run, so `--help` and each command start quickly.
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -44,6 +42,7 @@ program
   .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls', dissectorList, 'all')
   .option('-q, --quiet', 'print nothing but errors')
   .action(async (captures: string[], opts) => {
+    const { analyzeCommand } = await import('./analyze-command.js');
     const run = await analyzeCommand(captures, opts);
     if (run.rejected.length > 0) process.exitCode = 2;
   });
@@ -57,6 +56,7 @@ program
   .option('--duration <seconds>', 'stop after this many seconds', positiveInt('--duration'))
   .option('--json', 'print the summary as JSON')
   .action(async (opts) => {
+    const { sensorCommand } = await import('./sensor-command.js');
     process.exitCode = await sensorCommand(opts);
   });
 
@@ -82,6 +82,7 @@ program
   .command('demo', { hidden: true })
   .description('Analyse the bundled capture and print its summary (what `npm start` runs)')
   .action(async () => {
+    const { demoCommand } = await import('./demo-command.js');
     process.exitCode = await demoCommand();
   });
 

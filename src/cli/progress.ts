@@ -1,11 +1,13 @@
-import cliProgress from 'cli-progress';
-
-/** A progress bar on a terminal (bytes read, packets per second); nothing when not a TTY. */
-export function captureProgress(label: string, packets: () => number): {
+/**
+ * A progress bar on a terminal (bytes read, packets per second); nothing when not a TTY. The bar
+ * library is loaded only when a terminal will show it.
+ */
+export async function captureProgress(label: string, packets: () => number): Promise<{
   update: (position: number, total: number) => void;
   stop: () => void;
-} {
+}> {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

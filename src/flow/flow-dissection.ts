@@ -185,9 +185,11 @@ class FlowSession implements DissectorContext {
   readonly session: DissectorSession;
   readonly streams: [TcpReassembler, TcpReassembler] | null;
   private endpoints: [Endpoint, Endpoint] | null = null;
-  private readonly delivered = [0, 0];
+  private delivered0 = 0;
+  private delivered1 = 0;
   finished = false;
-  private fin = [false, false];
+  private fin0 = false;
+  private fin1 = false;
 
   constructor(
     private readonly owner: FlowDissection,
@@ -216,7 +218,7 @@ class FlowSession implements DissectorContext {
   packet(dir: Direction, p: DecodedPacket): void {
     if (!this.streams) {
       if (p.payloadLength > 0) this.session.data(dir, p.buf, p.payloadOffset, p.payloadLength);
-      if (p.ipProto === IPPROTO_TCP && p.tcpFlags & (TCP_FIN | TCP_RST)) this.fin[dir] = true;
+      if (p.ipProto === IPPROTO_TCP && p.tcpFlags & (TCP_FIN | TCP_RST)) this.setFin(dir);
     } else {
       const stream = this.streams[dir];
       const flags = p.tcpFlags;
@@ -225,13 +227,18 @@ class FlowSession implements DissectorContext {
       if (flags & TCP_RST) {
         this.streams[0].finish();
         this.streams[1].finish();
-        this.fin[0] = this.fin[1] = true;
+        this.fin0 = this.fin1 = true;
       } else if (flags & TCP_FIN) {
         stream.finish();
-        this.fin[dir] = true;
+        this.setFin(dir);
       }
     }
-    if (this.session.done || (this.fin[0] && this.fin[1])) this.finish();
+    if (this.session.done || (this.fin0 && this.fin1)) this.finish();
+  }
+
+  private setFin(dir: Direction): void {
+    if (dir === 0) this.fin0 = true;
+    else this.fin1 = true;
   }
 
   close(): void {
@@ -261,9 +268,9 @@ class FlowSession implements DissectorContext {
     return {
       data: (buf, offset, length) => {
         if (this.finished || this.session.done) return;
-        this.delivered[dir] += length;
+        const delivered = dir === 0 ? (this.delivered0 += length) : (this.delivered1 += length);
         this.session.data(dir, buf, offset, length);
-        if (this.delivered[dir] > this.owner.maxStreamDepth) this.finish();
+        if (delivered > this.owner.maxStreamDepth) this.finish();
       },
       gap: (length) => {
         if (this.finished || this.session.done) return;

@@ -12,10 +12,12 @@ export interface KeyScratch {
   /** True when the packet's source is endpoint A of the normalised key. */
   srcIsA: boolean;
   hash: number;
+  /** Whether `key` holds an IPv4 key (its IPv6-only words are zero). */
+  v4: boolean;
 }
 
 export function newKeyScratch(): KeyScratch {
-  return { key: new Uint32Array(KEY_WORDS), srcIsA: true, hash: 0 };
+  return { key: new Uint32Array(KEY_WORDS), srcIsA: true, hash: 0, v4: true };
 }
 
 /**
@@ -29,8 +31,8 @@ export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
   const d = p.dstAddrOffset;
   const sp = p.fragment ? 0 : p.srcPort;
   const dp = p.fragment ? 0 : p.dstPort;
-  // Wireshark's conversation tables ignore VLANs too, but hospitals reuse subnets across VLANs
-  // rarely enough that keeping the VLAN apart is the safer identity.
+  // Wireshark's conversation tables ignore VLANs; Vigil keeps them apart, because the same
+  // addresses on two VLANs are two different segments of a hospital, not one conversation.
   k[0] = (p.vlanOuter << 12) | p.vlan;
   let cmp = 0;
   if (p.l3 === L3_IPV4) {
@@ -40,16 +42,18 @@ export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
     cmp = sa < da ? -1 : sa > da ? 1 : sp - dp;
     const srcIsA = cmp <= 0;
     k[2] = srcIsA ? sa : da;
-    k[3] = 0;
-    k[4] = 0;
-    k[5] = 0;
     k[6] = srcIsA ? da : sa;
-    k[7] = 0;
-    k[8] = 0;
-    k[9] = 0;
     k[10] = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
+    // The words an IPv6 key uses are cleared only when the previous key was IPv6.
+    if (!out.v4) {
+      k[3] = k[4] = k[5] = k[7] = k[8] = k[9] = 0;
+      out.v4 = true;
+    }
     out.srcIsA = srcIsA;
+    out.hash = hashKey4(k);
+    return;
   } else {
+    out.v4 = false;
     k[1] = p.ipProto | (6 << 8);
     for (let i = 0; i < 16 && cmp === 0; i++) cmp = b[s + i] - b[d + i];
     if (cmp === 0) cmp = sp - dp;
@@ -65,7 +69,7 @@ export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
     k[10] = srcIsA ? ((sp << 16) | dp) >>> 0 : ((dp << 16) | sp) >>> 0;
     out.srcIsA = srcIsA;
   }
-  out.hash = p.l3 === L3_IPV4 ? hashKey4(k) : hashKey(k);
+  out.hash = hashKey(k);
 }
 
 /** IPv4 keys leave six words zero; mixing only the five that vary halves the cost. */

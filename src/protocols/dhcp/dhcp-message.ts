@@ -1,4 +1,6 @@
-/**
+
+
+const EMPTY = Buffer.alloc(0);/**
  * DHCPv4 / BOOTP message layout (RFC 2131 §2, RFC 951) and an option walker over the caller's Buffer that
  * allocates nothing: the dissector asks for what it needs as it goes.
  */
@@ -61,7 +63,7 @@ export const DhcpMessageType = {
  * ends at its end, at an END option, or at the first option whose length runs past it.
  */
 export class DhcpOptionReader {
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   /** The current option: code, and value `buf[valueOffset..valueOffset+valueLength)`. */
   code = 0;
   valueOffset = 0;

@@ -37,8 +37,13 @@ export class DnsDissector implements Dissector {
   }
 }
 
+/**
+ * One reader for every session: a message is read to its end before any other is started, and
+ * a reader per flow would keep thousands of idle objects alive for the flows' lifetimes.
+ */
+const reader = new DnsMessageReader();
+
 class DnsSession implements DissectorSession {
-  private readonly reader = new DnsMessageReader();
   /** TCP only: one framer per direction. */
   private readonly framers: readonly [LengthPrefixFramer, LengthPrefixFramer] | null;
 
@@ -74,7 +79,6 @@ class DnsSession implements DissectorSession {
    * a malformed message simply yields fewer facts.
    */
   private message(from: Direction, buf: Buffer, offset: number, length: number): void {
-    const reader = this.reader;
     if (!reader.reset(buf, offset, length)) return;
     const ctx = this.ctx;
     if (!reader.isResponse) {

@@ -6,6 +6,8 @@
 import { ipv4Text, ipv6Text } from '../../decode/address-text.js';
 import { readName, skipName, writeDecimalEscape } from './dns-name.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** RFC 1035 §4.1.1: the header is always 12 octets. */
 export const DNS_HEADER_LENGTH = 12;
 
@@ -33,7 +35,7 @@ export type DnsSection = (typeof DnsSection)[keyof typeof DnsSection];
 export type DnsRecordData = string | readonly string[];
 
 export class DnsMessageReader {
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   /** The message is `buf[start..end)`; compression pointers are offsets from `start`. */
   start = 0;
   end = 0;
