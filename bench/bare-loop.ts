@@ -16,7 +16,10 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Large reads amortise the syscall and keep the loop in JIT-compiled code; 8 MiB is past the knee. */
+/**
+ * Large reads amortise the syscall; much larger ones fall out of the CPU caches before the loop
+ * reads them (here 4-8 MiB measured the same, 16 MiB slightly and 32 MiB ~1.5x slower).
+ */
 const CHUNK = 8 * 1024 * 1024;
 
 export interface BareLoopResult {

@@ -114,6 +114,7 @@ const TOOLS: Tool[] = [
     runs: 1,
     unavailable: () => vigilUnavailable(false),
     command: (f) => [process.execPath, vigilBin, 'analyze', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
     id: 'vigil-w2',
@@ -121,6 +122,7 @@ const TOOLS: Tool[] = [
     runs: 1,
     unavailable: () => vigilUnavailable(true),
     command: (f) => [process.execPath, vigilBin, 'analyze', '--workers', '2', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
     id: 'bare',
