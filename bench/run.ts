@@ -5,7 +5,9 @@
  * peak RSS come from GNU time so every tool is measured the same way, from outside.
  *
  * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N] [--settle S]
- * Names for --only: vigil, vigil-w2, bare, tshark, suricata, ndpi.
+ * Names for --only: vigil, vigil-dns, vigil-none, vigil-w2, bare, tshark, suricata, ndpi.
+ * `vigil` runs every dissector; `vigil-dns` only the foundation's DNS dissector; `vigil-none`
+ * decode and flows alone, so the cost of each layer can be read off the table.
  * Results: a table on stdout and bench/.cache/last-run.json; each tool's output in bench/.cache/logs/.
  */
 import { spawnSync } from 'node:child_process';
@@ -114,6 +116,22 @@ const TOOLS: Tool[] = [
     runs: 1,
     unavailable: () => vigilUnavailable(false),
     command: (f) => [process.execPath, vigilBin, 'analyze', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
+  },
+  {
+    id: 'vigil-dns',
+    label: 'vigil analyze --dissectors dns',
+    runs: 1,
+    unavailable: () => vigilUnavailable(false),
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--dissectors', 'dns', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
+  },
+  {
+    id: 'vigil-none',
+    label: 'vigil analyze --dissectors none',
+    runs: 1,
+    unavailable: () => vigilUnavailable(false),
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--dissectors', 'none', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
@@ -397,6 +415,13 @@ function main(): void {
     }
   } else {
     verdicts.push(`vigil analyze / bare loop: n/a (${!vigil ? 'vigil analyze did not run' : 'bare loop did not run'})`);
+  }
+  for (const id of ['vigil-dns', 'vigil-none']) {
+    const r = results.find((x) => x.id === id && x.status === 'ok');
+    if (!r || !bare) continue;
+    const ratio = bare.wallSeconds! / r.wallSeconds!;
+    summary[id === 'vigil-dns' ? 'vigilDnsOverBare' : 'vigilNoneOverBare'] = ratio;
+    verdicts.push(`${r.label} / bare loop (speed): ${ratio.toFixed(2)} (target >= ${TARGET_VS_BARE}): ${ratio >= TARGET_VS_BARE ? 'PASS' : 'FAIL'}`);
   }
   for (const r of [vigil, w2]) {
     if (r?.peakRssMiB === undefined) continue;

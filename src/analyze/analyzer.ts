@@ -111,8 +111,9 @@ export class Analyzer implements ObservationSink {
   }
 
   /** End the run: flush flows, close outputs, write summary.json. */
-  finish(workers = 1): AnalysisSummary {
-    this.flows.flush();
+  finish(workers = 1, lastTs?: number): AnalysisSummary {
+    // In a parallel worker, the last packet of the whole input may have gone to another worker.
+    this.flows.flush(lastTs ?? this.flows.now);
     this.flowWriter?.close();
     this.observationWriter?.close();
     const elapsedS = Number(process.hrtime.bigint() - this.started) / 1e9;

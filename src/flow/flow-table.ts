@@ -232,9 +232,12 @@ export class FlowTable {
     return id;
   }
 
-  /** End every live flow (end of capture). */
-  flush(): void {
-    for (let id = 0; id < this.nextId; id++) if (this.live[id]) this.end(id, 'end');
+  /**
+   * End every live flow at the end of the input. A flow already past its timeout at `atTs` (the
+   * input's last packet time) ended by that timeout, whether or not a sweep had reached it yet.
+   */
+  flush(atTs = this.now): void {
+    for (let id = 0; id < this.nextId; id++) if (this.live[id]) this.end(id, this.expiredReason(id, atTs) ?? 'end');
   }
 
   /** Expire flows idle or active too long relative to `ts` (for a pause in live traffic). */

@@ -45,7 +45,8 @@ function run(input: WorkerInput): void {
     },
   });
   const rec = new PacketRecord();
-  new RingConsumer(input.ring).drain((r) => {
+  const consumer = new RingConsumer(input.ring);
+  consumer.drain((r) => {
     rec.buf = r.buf;
     rec.offset = r.offset;
     rec.caplen = r.caplen;
@@ -56,7 +57,7 @@ function run(input: WorkerInput): void {
     rec.frameNumber = r.frameNumber;
     analyzer.packet(rec);
   });
-  const summary = analyzer.finish();
+  const summary = analyzer.finish(input.workers, consumer.lastTs);
   if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
   if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
   port.postMessage({ type: 'done', summary } satisfies WorkerMessage);

@@ -7,16 +7,22 @@
 const CONTROL_WRITE = 0;
 const CONTROL_READ = 1;
 const CONTROL_CLOSED = 2;
+/** 1 while the consumer sleeps for data, 2 while the producer sleeps for space. */
+const CONTROL_SLEEPING = 3;
 const CONTROL_INTS = 4;
+/** Records between publications: a futex wake per record would cost more than the record. */
+const PUBLISH_EVERY = 512;
 export const RECORD_HEADER = 32;
 
 export interface RingBuffers {
   control: SharedArrayBuffer;
   data: SharedArrayBuffer;
+  /** One float: the time of the input's last packet, set when the ring closes. */
+  clock: SharedArrayBuffer;
 }
 
 export function createRing(bytes: number): RingBuffers {
-  return { control: new SharedArrayBuffer(CONTROL_INTS * 4), data: new SharedArrayBuffer(bytes) };
+  return { control: new SharedArrayBuffer(CONTROL_INTS * 4), data: new SharedArrayBuffer(bytes), clock: new SharedArrayBuffer(8) };
 }
 
 export class RingProducer {
@@ -28,10 +34,13 @@ export class RingProducer {
   /** Times the producer had to wait for the consumer. */
   stalls = 0;
 
+  private readonly clock: SharedArrayBuffer;
+
   constructor(ring: RingBuffers) {
     this.control = new Int32Array(ring.control);
     this.buf = Buffer.from(ring.data);
     this.size = ring.data.byteLength;
+    this.clock = ring.clock;
   }
 
   push(frame: Buffer, offset: number, caplen: number, origLen: number, tsSec: number, tsNsec: number, linkType: number, frameNumber: number): void {
@@ -53,18 +62,21 @@ export class RingProducer {
     b.writeUInt32LE(tsNsec, w + 16);
     b.writeUInt32LE(linkType, w + 20);
     b.writeDoubleLE(frameNumber, w + 24);
-    frame.copy(b, w + RECORD_HEADER, offset, offset + caplen);
+    b.set(frame.subarray(offset, offset + caplen), w + RECORD_HEADER);
     this.write = w + need === this.size ? 0 : w + need;
-    if (++this.unpublished >= 64) this.publish();
+    if (++this.unpublished >= PUBLISH_EVERY) this.publish();
   }
 
   publish(): void {
     this.unpublished = 0;
     Atomics.store(this.control, CONTROL_WRITE, this.write);
-    Atomics.notify(this.control, CONTROL_WRITE);
+    // Wake the consumer only when it sleeps: the wake is a system call.
+    if (Atomics.load(this.control, CONTROL_SLEEPING) === 1) Atomics.notify(this.control, CONTROL_WRITE);
   }
 
-  close(): void {
+  /** No more records; `lastTs` is the input's last packet time, across all rings. */
+  close(lastTs: number): void {
+    new Float64Array(this.clock)[0] = lastTs;
     this.publish();
     Atomics.store(this.control, CONTROL_CLOSED, 1);
     Atomics.notify(this.control, CONTROL_WRITE);
@@ -82,7 +94,9 @@ export class RingProducer {
       this.publish();
       this.stalls++;
       const read = Atomics.load(this.control, CONTROL_READ);
-      Atomics.wait(this.control, CONTROL_READ, read, 50);
+      Atomics.store(this.control, CONTROL_SLEEPING, 2);
+      if (this.size - this.used() <= need) Atomics.wait(this.control, CONTROL_READ, read, 50);
+      Atomics.store(this.control, CONTROL_SLEEPING, 0);
     }
   }
 }
@@ -104,11 +118,18 @@ export class RingConsumer {
   private readonly size: number;
   private read = 0;
   private consumed = 0;
+  private readonly clock: Float64Array;
 
   constructor(ring: RingBuffers) {
     this.control = new Int32Array(ring.control);
     this.buf = Buffer.from(ring.data);
     this.size = ring.data.byteLength;
+    this.clock = new Float64Array(ring.clock);
+  }
+
+  /** The input's last packet time, valid once `drain` has returned. */
+  get lastTs(): number {
+    return this.clock[0];
   }
 
   /** Calls `each` for every record until the producer closes the ring. Blocks between batches. */
@@ -119,7 +140,11 @@ export class RingConsumer {
       const write = Atomics.load(this.control, CONTROL_WRITE);
       if (write === this.read) {
         if (Atomics.load(this.control, CONTROL_CLOSED) === 1 && Atomics.load(this.control, CONTROL_WRITE) === this.read) return;
-        Atomics.wait(this.control, CONTROL_WRITE, write, 50);
+        this.release();
+        Atomics.store(this.control, CONTROL_SLEEPING, 1);
+        // Re-check after announcing sleep, so a publication in between is not missed.
+        if (Atomics.load(this.control, CONTROL_WRITE) === write) Atomics.wait(this.control, CONTROL_WRITE, write, 50);
+        Atomics.store(this.control, CONTROL_SLEEPING, 0);
         continue;
       }
       while (this.read !== write) {
@@ -138,15 +163,14 @@ export class RingConsumer {
         rec.offset = r + RECORD_HEADER;
         each(rec);
         this.read = r + need === this.size ? 0 : r + need;
-        if (++this.consumed >= 64) this.release();
+        if (++this.consumed >= PUBLISH_EVERY) this.release();
       }
-      this.release();
     }
   }
 
   private release(): void {
     this.consumed = 0;
     Atomics.store(this.control, CONTROL_READ, this.read);
-    Atomics.notify(this.control, CONTROL_READ);
+    if (Atomics.load(this.control, CONTROL_SLEEPING) === 2) Atomics.notify(this.control, CONTROL_READ);
   }
 }

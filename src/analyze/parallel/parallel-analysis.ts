@@ -61,7 +61,7 @@ export class ParallelAnalysis {
         new Promise<AnalysisSummary>((resolve, reject) => {
           worker.on('message', (m: WorkerMessage) => {
             if (m.type === 'flows') for (const f of m.items) this.flowWriter?.write(f);
-            else if (m.type === 'observations') for (const o of m.items) this.observation(o);
+            else if (m.type === 'observations') for (const o of m.items) this.pending.push(o);
             else resolve(m.summary);
           });
           worker.on('error', reject);
@@ -91,16 +91,29 @@ export class ParallelAnalysis {
     this.producers[w].push(rec.buf, rec.offset, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec, rec.linkType, rec.frameNumber);
   }
 
-  private observation(o: Observation): void {
-    if (!this.dedup.isNew(o.src, o.key, o.value)) return;
-    this.observations++;
-    this.observationWriter?.write(o);
+  /**
+   * Workers report facts in their own order; kept until the end and de-duplicated in capture-time
+   * order, so each fact is described by its earliest sighting, exactly as one thread would. Each
+   * worker already dropped its own repeats, so this holds distinct facts, not packets.
+   */
+  private readonly pending: Observation[] = [];
+
+  private writeObservations(): void {
+    this.pending.sort((a, b) => a.ts - b.ts);
+    for (const o of this.pending) {
+      if (!this.dedup.isNew(o.src, o.key, o.value)) continue;
+      this.observations++;
+      this.observationWriter?.write(o);
+    }
+    this.pending.length = 0;
   }
 
   async finish(): Promise<AnalysisSummary> {
-    for (const p of this.producers) p.close();
+    const lastTs = this.packets > 0 ? this.lastTs : 0;
+    for (const p of this.producers) p.close(lastTs);
     const parts = await Promise.all(this.done);
     await Promise.all(this.workers.map((w) => w.terminate()));
+    this.writeObservations();
     this.flowWriter?.close();
     this.observationWriter?.close();
     const elapsedS = Number(process.hrtime.bigint() - this.started) / 1e9;
