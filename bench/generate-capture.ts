@@ -18,6 +18,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/simulate/rng.js';
 
 /** Bump whenever the bytes produced for a given seed and size change, so caches are not reused. */
 export const GENERATOR_VERSION = 1;
@@ -27,58 +28,7 @@ export const DEFAULT_SIZE = 1024 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-/** xoshiro128**: fast, 32-bit only (no BigInt), and identical on every platform for a seed. */
-class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-  constructor(seed: number) {
-    // splitmix32 expands the seed so that nearby seeds give unrelated streams.
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
-  }
-  u32(): number {
-    const b = this.b;
-    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    this.c ^= this.a;
-    this.d ^= b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r;
-  }
-  /** Uniform integer in [0, n). */
-  below(n: number): number {
-    return Math.floor((this.u32() / 4294967296) * n);
-  }
-  /** Uniform integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + this.below(hi - lo + 1);
-  }
-  chance(p: number): boolean {
-    return this.u32() < p * 4294967296;
-  }
-  pick<T>(a: readonly T[]): T {
-    return a[this.below(a.length)];
-  }
-}
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
 
 // Typed-array stores truncate modulo 256, so the shifts below need no masking.
 function be16(o: Uint8Array, p: number, v: number): void {
