@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Direction, Dissector } from '../src/protocols/dissector.js';
 import { DhcpDissector } from '../src/protocols/dhcp/index.js';
+import { DnsDissector } from '../src/protocols/dns/index.js';
 import { Dhcpv6Dissector } from '../src/protocols/dhcpv6/index.js';
 import { LlmnrDissector } from '../src/protocols/llmnr/index.js';
 import { MdnsDissector } from '../src/protocols/mdns/index.js';
@@ -154,7 +155,23 @@ const SSDP_NOTIFY = ascii(
 const SSDP_SEARCH = ascii('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\nUSER-AGENT: Chrome/99\r\n\r\n');
 const SSDP_RESPONSE = ascii('HTTP/1.1 200 OK\r\nEXT:\r\nLOCATION: http://10.0.0.5:49152/d.xml\r\nSERVER: Linux UPnP/1.0 X/2.1\r\nST: upnp:rootdevice\r\nUSN: uuid:1\r\n\r\n');
 
+/** DNS over TCP: RFC 1035 §4.2.2's two-octet length before each message. */
+const lengthPrefixed = (text: string): Buffer => {
+  const message = hex(text);
+  const prefix = Buffer.alloc(2);
+  prefix.writeUInt16BE(message.length);
+  return Buffer.concat([prefix, message]);
+};
+
 const TARGETS: Target[] = [
+  {
+    // Unicast DNS shares LLMNR's message format: the same question and answer, on port 53.
+    dissector: new DnsDissector(),
+    seeds: [
+      udp(53000, 53, [0, LLMNR_QUERY.replace(/^46200000/, '46200100')], [1, LLMNR_ANSWER.replace(/^46208000/, '46208180')]),
+      tcp(53001, 53, [0, lengthPrefixed(LLMNR_QUERY)], [1, Buffer.concat([lengthPrefixed(LLMNR_ANSWER), lengthPrefixed(LLMNR_QUERY)])]),
+    ],
+  },
   {
     dissector: new DhcpDissector(),
     seeds: [udp(68, 67, [0, DHCP_DISCOVER], [1, DHCP_OFFER]), udp(67, 68, [0, DHCP_RELAY_ACK]), udp(68, 67, [0, DHCP_OVERLOAD])],
