@@ -11,7 +11,7 @@ import { PacketDecoder } from '../decode/packet-decoder.js';
 import { FlowDissection, type DissectionOptions, type ObservationSink } from '../flow/flow-dissection.js';
 import { FlowTable, type FlowEndReason, type FlowTableOptions } from '../flow/flow-table.js';
 import { keyPort } from '../flow/flow-endpoints.js';
-import { KEY_WORDS } from '../flow/flow-key.js';
+import { KEY_STRIDE } from '../flow/flow-key.js';
 import { ServiceNames } from '../flow/service-names.js';
 import type { Dissector } from '../protocols/dissector.js';
 import { DissectorRegistry } from '../protocols/dissector-registry.js';
@@ -158,7 +158,7 @@ export class Analyzer implements ObservationSink {
   private flowEnd(id: number, reason: FlowEndReason): void {
     this.dissection.flowEnd(id);
     const flows = this.flows;
-    const base = id * KEY_WORDS;
+    const base = id * KEY_STRIDE;
     const origIsA = flows.origIsA[id] === 1;
     let service = this.dissection.serviceOf(id) ?? this.dissection.detachedService.get(id) ?? null;
     this.dissection.detachedService.delete(id);

@@ -1,6 +1,6 @@
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../decode/decoded-packet.js';
 import { flowEndpoint } from '../flow/flow-endpoints.js';
-import { KEY_WORDS } from '../flow/flow-key.js';
+import { KEY_STRIDE } from '../flow/flow-key.js';
 import { TCP_STATE_NAMES, type FlowEndReason, type FlowTable } from '../flow/flow-table.js';
 import type { Endpoint } from '../protocols/observation.js';
 
@@ -34,12 +34,12 @@ export function protoName(proto: number): string {
 }
 
 export function flowRecord(flows: FlowTable, id: number, service: string | null, reason: FlowEndReason): FlowRecord {
-  const base = id * KEY_WORDS;
+  const base = id * KEY_STRIDE;
   const proto = flows.keys[base + 1] & 0xff;
   const vlanWord = flows.keys[base];
   const s = id * 2;
-  const first = flows.firstTs[id];
-  const last = flows.lastTs[id];
+  const first = flows.firstTs(id);
+  const last = flows.lastTs(id);
   const record: FlowRecord = {
     id: flows.serial[id],
     proto: protoName(proto),
@@ -50,12 +50,12 @@ export function flowRecord(flows: FlowTable, id: number, service: string | null,
     firstTs: first,
     lastTs: last,
     durationS: Math.round((last - first) * 1e6) / 1e6,
-    origPackets: flows.packets[s],
-    origBytes: flows.bytes[s],
-    origPayloadBytes: flows.payloadBytes[s],
-    respPackets: flows.packets[s + 1],
-    respBytes: flows.bytes[s + 1],
-    respPayloadBytes: flows.payloadBytes[s + 1],
+    origPackets: flows.packets(id, 0),
+    origBytes: flows.bytes(id, 0),
+    origPayloadBytes: flows.payloadBytes(id, 0),
+    respPackets: flows.packets(id, 1),
+    respBytes: flows.bytes(id, 1),
+    respPayloadBytes: flows.payloadBytes(id, 1),
     service,
     endReason: reason,
   };

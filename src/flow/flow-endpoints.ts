@@ -1,13 +1,13 @@
 import { ipv6Text, macText } from '../decode/address-text.js';
 import type { Endpoint } from '../protocols/observation.js';
-import { KEY_WORDS } from './flow-key.js';
+import { KEY_STRIDE } from './flow-key.js';
 import type { FlowTable } from './flow-table.js';
 
 const V6_SCRATCH = new Uint8Array(16);
 
 /** Text form of endpoint A (0) or B (1) of a flow's key. */
 export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): string {
-  const base = id * KEY_WORDS;
+  const base = id * KEY_STRIDE;
   const at = base + (endpoint === 0 ? 2 : 6);
   if (((keys[base + 1] >> 8) & 0xff) === 4) {
     const a = keys[at];
@@ -24,7 +24,7 @@ export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): 
 }
 
 export function keyPort(keys: Uint32Array, id: number, endpoint: 0 | 1): number {
-  const w = keys[id * KEY_WORDS + 10];
+  const w = keys[id * KEY_STRIDE + 10];
   return endpoint === 0 ? w >>> 16 : w & 0xffff;
 }
 

@@ -6,6 +6,9 @@ import { L3_IPV4, L3_IPV6, type DecodedPacket } from '../decode/decoded-packet.j
  * lesser endpoint. IPv4 addresses use one word and leave three zero.
  */
 export const KEY_WORDS = 11;
+/** The flow table stores each key with its hash after it, so a lookup touches one cache line. */
+export const KEY_STRIDE = 12;
+export const KEY_HASH = 11;
 
 export interface KeyScratch {
   key: Uint32Array;

@@ -7,7 +7,7 @@ import {
   TCP_SYN,
   type DecodedPacket,
 } from '../decode/decoded-packet.js';
-import { flowKeyOf, KEY_WORDS, newKeyScratch, type KeyScratch } from './flow-key.js';
+import { flowKeyOf, KEY_HASH, KEY_STRIDE, KEY_WORDS, newKeyScratch, type KeyScratch } from './flow-key.js';
 
 export interface FlowTimeouts {
   /** Seconds without a packet before a TCP flow ends (Zeek's tcp_inactivity_timeout is 5 min). */
@@ -53,6 +53,14 @@ export interface FlowTableListener {
   flowEnd(id: number, reason: FlowEndReason): void;
 }
 
+export const STATS_STRIDE = 8;
+export const STAT_FIRST = 0;
+export const STAT_LAST = 1;
+/** + 0 for the originator, + 1 for the responder. */
+export const STAT_PACKETS = 2;
+export const STAT_BYTES = 4;
+export const STAT_PAYLOAD = 6;
+
 const HISTORY_LEN = 12;
 const INITIAL_CAPACITY = 4096;
 const EMPTY = 0;
@@ -85,14 +93,13 @@ export class FlowTable {
   /** Ids below this have been handed out at least once. */
   private nextId = 0;
 
+  /** KEY_STRIDE words a flow: the 11 key words, then the key's hash (one cache line on lookup). */
   keys: Uint32Array;
-  hashes: Uint32Array;
-  firstTs: Float64Array;
-  lastTs: Float64Array;
-  /** [orig, resp] per flow. */
-  packets: Float64Array;
-  bytes: Float64Array;
-  payloadBytes: Float64Array;
+  /**
+   * STATS_STRIDE doubles a flow, kept together because every packet updates them: first time,
+   * last time, then packets, bytes and payload bytes for the originator and the responder.
+   */
+  stats: Float64Array;
   tcpFlags: Uint16Array;
   tcpState: Uint8Array;
   /** 1 when the originator is endpoint A of the normalised key. */
@@ -138,8 +145,8 @@ export class FlowTable {
     this.serialOffset = options.serialOffset ?? 0;
     this.index = new Int32Array(0);
     this.indexMask = 0;
-    this.keys = this.hashes = new Uint32Array(0);
-    this.firstTs = this.lastTs = this.packets = this.bytes = this.payloadBytes = this.serial = new Float64Array(0);
+    this.keys = new Uint32Array(0);
+    this.stats = this.serial = new Float64Array(0);
     this.tcpFlags = new Uint16Array(0);
     this.tcpState = this.origIsA = this.history = this.historyLength = this.macs = this.macKnown = this.live = this.userState = new Uint8Array(0);
     this.freeIds = new Int32Array(0);
@@ -153,13 +160,8 @@ export class FlowTable {
       next.set(old);
       return next;
     };
-    this.keys = grow(this.keys, KEY_WORDS);
-    this.hashes = grow(this.hashes, 1);
-    this.firstTs = grow(this.firstTs, 1);
-    this.lastTs = grow(this.lastTs, 1);
-    this.packets = grow(this.packets, 2);
-    this.bytes = grow(this.bytes, 2);
-    this.payloadBytes = grow(this.payloadBytes, 2);
+    this.keys = grow(this.keys, KEY_STRIDE);
+    this.stats = grow(this.stats, STATS_STRIDE);
     this.tcpFlags = grow(this.tcpFlags, 2);
     this.tcpState = grow(this.tcpState, 1);
     this.origIsA = grow(this.origIsA, 1);
@@ -179,7 +181,7 @@ export class FlowTable {
       this.indexMask = size - 1;
       for (let id = 0; id < this.nextId; id++) {
         if (!this.live[id]) continue;
-        let pos = this.hashes[id] & this.indexMask;
+        let pos = this.keys[id * KEY_STRIDE + KEY_HASH] & this.indexMask;
         while (this.index[pos] !== EMPTY) pos = (pos + 1) & this.indexMask;
         this.index[pos] = id + 1;
       }
@@ -205,7 +207,7 @@ export class FlowTable {
     if (id >= 0) {
       // Nothing can have expired within the shortest timeout: skip the full check then.
       const expired =
-        ts - this.lastTs[id] > this.shortestTimeoutS || ts - this.firstTs[id] > this.timeouts.activeS ? this.expiredReason(id, ts) : null;
+        ts - this.stats[id * STATS_STRIDE + STAT_LAST] > this.shortestTimeoutS || ts - this.stats[id * STATS_STRIDE + STAT_FIRST] > this.timeouts.activeS ? this.expiredReason(id, ts) : null;
       const reused =
         !expired && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcpState[id] >= TCP_STATE_CLOSED;
       if (expired || reused) {
@@ -218,11 +220,12 @@ export class FlowTable {
     const srcIsA = sc.srcIsA ? 1 : 0;
     const dir: 0 | 1 = srcIsA === this.origIsA[id] ? 0 : 1;
     this.direction = dir;
-    const slot = id * 2 + dir;
-    this.packets[slot]++;
-    this.bytes[slot] += p.wireLength;
-    this.payloadBytes[slot] += p.payloadLength;
-    if (ts > this.lastTs[id]) this.lastTs[id] = ts;
+    const st = this.stats;
+    const sb = id * STATS_STRIDE;
+    st[sb + STAT_PACKETS + dir]++;
+    st[sb + STAT_BYTES + dir] += p.wireLength;
+    st[sb + STAT_PAYLOAD + dir] += p.payloadLength;
+    if (ts > st[sb + STAT_LAST]) st[sb + STAT_LAST] = ts;
     if (this.macKnown[id] !== 3) {
       if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset);
       if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset);
@@ -249,6 +252,23 @@ export class FlowTable {
     }
   }
 
+  firstTs(id: number): number {
+    return this.stats[id * STATS_STRIDE + STAT_FIRST];
+  }
+  lastTs(id: number): number {
+    return this.stats[id * STATS_STRIDE + STAT_LAST];
+  }
+  /** Packets sent by the originator (dir 0) or the responder (dir 1). */
+  packets(id: number, dir: 0 | 1): number {
+    return this.stats[id * STATS_STRIDE + STAT_PACKETS + dir];
+  }
+  bytes(id: number, dir: 0 | 1): number {
+    return this.stats[id * STATS_STRIDE + STAT_BYTES + dir];
+  }
+  payloadBytes(id: number, dir: 0 | 1): number {
+    return this.stats[id * STATS_STRIDE + STAT_PAYLOAD + dir];
+  }
+
   historyText(id: number): string {
     let s = '';
     const base = id * HISTORY_LEN;
@@ -264,8 +284,8 @@ export class FlowTable {
       const entry = this.index[pos];
       if (entry === EMPTY) return -1;
       const id = entry - 1;
-      if (this.hashes[id] === hash) {
-        const base = id * KEY_WORDS;
+      if (this.keys[id * KEY_STRIDE + KEY_HASH] === hash) {
+        const base = id * KEY_STRIDE;
         if (
           keys[base + 10] === key[10] &&
           keys[base + 2] === key[2] &&
@@ -296,9 +316,9 @@ export class FlowTable {
       this.evictOne();
       id = this.freeIds[--this.freeTop];
     }
-    const base = id * KEY_WORDS;
+    const base = id * KEY_STRIDE;
     for (let i = 0; i < KEY_WORDS; i++) this.keys[base + i] = sc.key[i];
-    this.hashes[id] = sc.hash;
+    this.keys[base + KEY_HASH] = sc.hash;
     let pos = sc.hash & this.indexMask;
     while (this.index[pos] !== EMPTY) pos = (pos + 1) & this.indexMask;
     this.index[pos] = id + 1;
@@ -308,12 +328,11 @@ export class FlowTable {
     if (p.ipProto === IPPROTO_TCP && flags & TCP_SYN) srcIsOrig = (flags & TCP_ACK) === 0;
     else if ((p.ipProto === IPPROTO_TCP || p.ipProto === IPPROTO_UDP) && !p.fragment) srcIsOrig = !(p.srcPort < 1024 && p.dstPort >= 1024);
     this.origIsA[id] = (sc.srcIsA ? 1 : 0) === (srcIsOrig ? 1 : 0) ? 1 : 0;
-    this.firstTs[id] = p.ts;
-    this.lastTs[id] = p.ts;
+    const sb = id * STATS_STRIDE;
+    this.stats.fill(0, sb, sb + STATS_STRIDE);
+    this.stats[sb + STAT_FIRST] = p.ts;
+    this.stats[sb + STAT_LAST] = p.ts;
     const s = id * 2;
-    this.packets[s] = this.packets[s + 1] = 0;
-    this.bytes[s] = this.bytes[s + 1] = 0;
-    this.payloadBytes[s] = this.payloadBytes[s + 1] = 0;
     this.tcpFlags[s] = this.tcpFlags[s + 1] = 0;
     this.tcpState[id] = TCP_STATE_NONE;
     this.historyLength[id] = 0;
@@ -338,12 +357,12 @@ export class FlowTable {
   private removeFromIndex(id: number): void {
     const mask = this.indexMask;
     const index = this.index;
-    let pos = this.hashes[id] & mask;
+    let pos = this.keys[id * KEY_STRIDE + KEY_HASH] & mask;
     while (index[pos] !== id + 1) pos = (pos + 1) & mask;
     let hole = pos;
     let next = (hole + 1) & mask;
     while (index[next] !== EMPTY) {
-      const home = this.hashes[index[next] - 1] & mask;
+      const home = this.keys[(index[next] - 1) * KEY_STRIDE + KEY_HASH] & mask;
       // Move the entry back if the hole lies cyclically between its home and its slot.
       if ((next > hole && (home <= hole || home > next)) || (next < hole && home <= hole && home > next)) {
         index[hole] = index[next];
@@ -356,13 +375,13 @@ export class FlowTable {
 
   private expiredReason(id: number, ts: number): FlowEndReason | null {
     const t = this.timeouts;
-    const idle = ts - this.lastTs[id];
+    const idle = ts - this.stats[id * STATS_STRIDE + STAT_LAST];
     const state = this.tcpState[id];
     if (state >= TCP_STATE_CLOSED) return idle > t.closedS ? 'closed' : null;
-    const proto = this.keys[id * KEY_WORDS + 1] & 0xff;
+    const proto = this.keys[id * KEY_STRIDE + 1] & 0xff;
     const limit = proto === IPPROTO_TCP ? t.tcpIdleS : proto === IPPROTO_UDP ? t.udpIdleS : t.otherIdleS;
     if (idle > limit) return 'idle';
-    if (ts - this.firstTs[id] > t.activeS) return 'active';
+    if (ts - this.stats[id * STATS_STRIDE + STAT_FIRST] > t.activeS) return 'active';
     return null;
   }
 
@@ -389,8 +408,8 @@ export class FlowTable {
       this.sweepCursor = id + 1 === max ? 0 : id + 1;
       if (!this.live[id]) continue;
       seen++;
-      if (this.lastTs[id] < oldest) {
-        oldest = this.lastTs[id];
+      if (this.stats[id * STATS_STRIDE + STAT_LAST] < oldest) {
+        oldest = this.stats[id * STATS_STRIDE + STAT_LAST];
         victim = id;
       }
     }

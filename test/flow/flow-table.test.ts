@@ -24,7 +24,7 @@ function table(options: { maxFlows?: number; timeouts?: Partial<FlowTimeouts> } 
   flows.setListener({
     flowEnd: (id, reason) => {
       const o = flowEndpoint(flows, id, 0);
-      ended.push({ id, reason, serial: flows.serial[id], orig: `${o.ip}:${o.port}`, packets: [flows.packets[id * 2], flows.packets[id * 2 + 1]] });
+      ended.push({ id, reason, serial: flows.serial[id], orig: `${o.ip}:${o.port}`, packets: [flows.packets(id, 0), flows.packets(id, 1)] });
     },
   });
   return { flows, ended, wire: new Wire(flows) };
@@ -54,7 +54,7 @@ describe('both directions map to one flow with the right originator', () => {
       expect(ep(flows, syn.id, 0)).toBe(client);
       expect(ep(flows, syn.id, 1)).toBe(server);
       expect(flows.active).toBe(1);
-      expect([flows.packets[syn.id * 2], flows.packets[syn.id * 2 + 1]]).toEqual([2, 1]);
+      expect([flows.packets(syn.id, 0), flows.packets(syn.id, 1)]).toEqual([2, 1]);
     });
 
     it(`the receiver of a SYN-ACK seen first is the originator: ${client} → ${server}`, () => {
@@ -125,9 +125,9 @@ describe('both directions map to one flow with the right originator', () => {
     wire.send({ from: '10.98.0.2:53', to: '10.98.0.9:40000', proto: 'udp', data: 'y'.repeat(100), ts: 1 });
     wire.send({ from: '10.98.0.2:53', to: '10.98.0.9:40000', proto: 'udp', data: 'z', ts: 1 });
     const id = q.id;
-    expect([flows.packets[id * 2], flows.packets[id * 2 + 1]]).toEqual([1, 2]);
-    expect([flows.payloadBytes[id * 2], flows.payloadBytes[id * 2 + 1]]).toEqual([30, 101]);
-    expect([flows.bytes[id * 2], flows.bytes[id * 2 + 1]]).toEqual([14 + 28 + 30, 2 * (14 + 28) + 101]);
+    expect([flows.packets(id, 0), flows.packets(id, 1)]).toEqual([1, 2]);
+    expect([flows.payloadBytes(id, 0), flows.payloadBytes(id, 1)]).toEqual([30, 101]);
+    expect([flows.bytes(id, 0), flows.bytes(id, 1)]).toEqual([14 + 28 + 30, 2 * (14 + 28) + 101]);
   });
 });
 
@@ -142,7 +142,7 @@ describe('timeouts', () => {
       expect(later.isNew).toBe(true);
       expect(ended).toMatchObject([{ id: first.id, reason: 'idle', serial: 1, packets: [2, 0] }]);
       expect(flows.serial[later.id]).toBe(2);
-      expect(flows.firstTs[later.id]).toBe(10 + 2 * limit + 0.001);
+      expect(flows.firstTs(later.id)).toBe(10 + 2 * limit + 0.001);
     });
   }
 
@@ -152,7 +152,7 @@ describe('timeouts', () => {
     const ids = [0, 10, 20, 30, 35, 40, 50].map((ts) => wire.send({ ...s, ts }));
     expect(ids.map((x) => x.isNew)).toEqual([true, false, false, false, false, true, false]);
     expect(ended).toMatchObject([{ reason: 'active', packets: [5, 0] }]);
-    expect(flows.firstTs[ids[6].id]).toBe(40);
+    expect(flows.firstTs(ids[6].id)).toBe(40);
   });
 
   const handshake = (wire: Wire, t: number, cport = 40000) => {
@@ -260,8 +260,8 @@ describe('eviction when the table is full', () => {
     const { flows, ended, wire } = table({ maxFlows: 256, timeouts: { udpIdleS: 1e6, activeS: 1e7 } });
     for (let i = 0; i < 2000; i++) {
       const before = ended.length;
-      const lastTs = Array.from(flows.lastTs);
       const live = Array.from(flows.live);
+      const lastTs = live.map((_, id) => flows.lastTs(id));
       wire.send({ from: `10.98.${i >> 8}.${i & 255}:5000`, to: '10.98.0.2:53', proto: 'udp', ts: i });
       if (ended.length > before) {
         const victim = ended[ended.length - 1];
