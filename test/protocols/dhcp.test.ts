@@ -6,6 +6,7 @@ import { DhcpDissector } from '../../src/protocols/dhcp/index.js';
 import { Dhcpv6Dissector } from '../../src/protocols/dhcpv6/index.js';
 import { feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
+import { captureSkipReason, list, SHARED, tsharkRows } from './tshark-fields.js';
 
 // Real DHCP bytes. Sources (see test/fixtures/README.md for licences):
 //   zeek: Zeek's regression traces, BSD-3-Clause, The Regents of the University of California,
@@ -278,25 +279,7 @@ const vectors6: ConformanceVector[] = [
 ];
 
 // Vectors from captures that may not be copied: read at run time from ../shared when it and tshark exist.
-const SHARED = new URL('../../../shared/captures/', import.meta.url);
-const haveShared = existsSync(SHARED);
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-const skipWhy = !haveShared ? '../shared is absent' : !haveTshark ? 'tshark is not installed' : '';
-if (skipWhy) console.info(`dhcp.test: skipping the capture-based tests: ${skipWhy}`);
-
-/** tshark's fields for every UDP packet matching `filter`, one array per packet (multi-valued fields joined by `|`). */
-function tsharkRows(capture: string, filter: string, fields: readonly string[]): string[][] {
-  const out = execFileSync(
-    'tshark',
-    ['-r', new URL(capture, SHARED).pathname, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', ...fields.flatMap((f) => ['-e', f])],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 },
-  );
-  return out
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => line.split('\t'));
-}
-const list = (field: string | undefined): string[] => (field === undefined || field === '' ? [] : field.split('|'));
+const skipWhy = captureSkipReason('dhcp.test');
 
 /** The datagrams of `capture` as one vector per capture (direction 0 towards the server port). */
 function captureVector(capture: string, filter: string, serverPort: number, clientPort: number): ConformanceVector | null {

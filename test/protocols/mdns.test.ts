@@ -6,6 +6,7 @@ import { LlmnrDissector } from '../../src/protocols/llmnr/index.js';
 import { IDENTITY_TXT_KEYS, MdnsDissector } from '../../src/protocols/mdns/index.js';
 import { feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
+import { captureSkipReason, list, SHARED, tsharkRows } from './tshark-fields.js';
 
 // Real mDNS and LLMNR bytes. Sources (see test/fixtures/README.md for licences):
 //   zeek: Zeek's regression traces, BSD-3-Clause, The Regents of the University of California,
@@ -110,24 +111,7 @@ const llmnrVectors: ConformanceVector[] = [
   ]), originatorPort: 65373 },
 ];
 
-const SHARED = new URL('../../../shared/captures/', import.meta.url);
-const haveShared = existsSync(SHARED);
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-const skipWhy = !haveShared ? '../shared is absent' : !haveTshark ? 'tshark is not installed' : '';
-if (skipWhy) console.info(`mdns.test: skipping the capture-based tests: ${skipWhy}`);
-
-function tsharkRows(capture: string, filter: string, fields: readonly string[]): string[][] {
-  const out = execFileSync(
-    'tshark',
-    ['-r', new URL(capture, SHARED).pathname, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', ...fields.flatMap((f) => ['-e', f])],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 },
-  );
-  return out
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => line.split('\t'));
-}
-const list = (field: string | undefined): string[] => (field === undefined || field === '' ? [] : field.split('|'));
+const skipWhy = captureSkipReason('mdns.test');
 
 if (!skipWhy) {
   for (const capture of ['discovery/ndpi/iphone.pcap', 'discovery/ndpi/android.pcap']) {

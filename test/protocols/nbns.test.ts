@@ -5,6 +5,7 @@ import type { Direction } from '../../src/protocols/dissector.js';
 import { NbnsDissector, readNetbiosName } from '../../src/protocols/nbns/index.js';
 import { feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
+import { captureSkipReason, list, SHARED, tsharkRows } from './tshark-fields.js';
 
 // Real NBNS bytes. Source (see test/fixtures/README.md for licences):
 //   zeek: Zeek's regression trace wikipedia.pcap, BSD-3-Clause, The Regents of the University of California,
@@ -88,24 +89,7 @@ const vectors: ConformanceVector[] = [
   udp('built: hostile names and a negative response', HOSTILE.map((h) => seg(0, h)), []),
 ];
 
-const SHARED = new URL('../../../shared/captures/', import.meta.url);
-const haveShared = existsSync(SHARED);
-const haveTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
-const skipWhy = !haveShared ? '../shared is absent' : !haveTshark ? 'tshark is not installed' : '';
-if (skipWhy) console.info(`nbns.test: skipping the capture-based tests: ${skipWhy}`);
-
-function tsharkRows(capture: string, filter: string, fields: readonly string[]): string[][] {
-  const out = execFileSync(
-    'tshark',
-    ['-r', new URL(capture, SHARED).pathname, '-Y', filter, '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|', ...fields.flatMap((f) => ['-e', f])],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 },
-  );
-  return out
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => line.split('\t'));
-}
-const list = (field: string | undefined): string[] => (field === undefined || field === '' ? [] : field.split('|'));
+const skipWhy = captureSkipReason('nbns.test');
 
 const CAPTURES = ['discovery/ndpi/netbios.pcap', 'attacks/ndpi/dos_win98_smb_netbeui.pcap', 'general/zeek/wikipedia.pcap'];
 if (!skipWhy) {
