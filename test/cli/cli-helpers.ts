@@ -7,6 +7,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIGIL = join(ROOT, 'bin/vigil.js');
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
+/** Written by every (incremental) build, unlike outputs whose sources did not change. */
+const BUILD_INFO = join(ROOT, 'dist/.tsbuildinfo');
+
+function builtAt(): number {
+  if (!existsSync(MAIN)) return 0;
+  return existsSync(BUILD_INFO) ? statSync(BUILD_INFO).mtimeMs : statSync(MAIN).mtimeMs;
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -23,12 +30,12 @@ function newestMtime(dir: string): number {
  * still writes its output when some unrelated file has a type error; that is reported, not fatal.
  */
 export function ensureBuilt(): void {
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
+  if (builtAt() >= newestMtime(join(ROOT, 'src'))) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     cwd: ROOT,
     encoding: 'utf8',
   });
-  if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestMtime(join(ROOT, 'src'))) {
+  if (builtAt() < newestMtime(join(ROOT, 'src'))) {
     throw new Error(`building dist/ failed:\n${r.stdout}${r.stderr}`);
   }
   if (r.status !== 0) console.warn(`tsc reported errors while building dist/ for the CLI tests:\n${r.stdout}`);
