@@ -1,4 +1,7 @@
 import type { Dissector } from './dissector.js';
+import { SshDissector } from './ssh/ssh-dissector.js';
+import { NtpDissector } from './ntp/ntp-dissector.js';
+import { SyslogDissector } from './syslog/syslog-dissector.js';
 import { DnsDissector } from './dns/dns-dissector.js';
 import { DhcpDissector } from './dhcp/dhcp-dissector.js';
 import { Dhcpv6Dissector } from './dhcpv6/dhcpv6-dissector.js';
@@ -8,10 +11,12 @@ import { NbnsDissector } from './nbns/nbns-dissector.js';
 import { HttpDissector } from './http/http-dissector.js';
 import { TlsDissector } from './tls/tls-dissector.js';
 import { SsdpDissector } from './ssdp/ssdp-dissector.js';
+import { SnmpDissector } from './snmp/snmp-dissector.js';
+import { SmbDissector } from './smb/smb-dissector.js';
 
 /** Every dissector Vigil runs by default, in port-claim priority order. */
 export function defaultDissectors(): Dissector[] {
-  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector()];
+  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector()];
 }
 
 /**

@@ -1,0 +1,1 @@
+export { NtpDissector, NTP_PORT, NTP_HEADER, MODE_NAMES } from './ntp-dissector.js';
