@@ -156,22 +156,19 @@ export class Analyzer implements ObservationSink {
   }
 
   private flowEnd(id: number, reason: FlowEndReason): void {
-    this.dissection.flowEnd(id);
-    const flows = this.flows;
-    const base = id * KEY_STRIDE;
-    const origIsA = flows.origIsA[id] === 1;
-    let service = this.dissection.serviceOf(id) ?? this.dissection.detachedService.get(id) ?? null;
-    this.dissection.detachedService.delete(id);
-    if (!service) {
-      const proto = flows.keys[base + 1] & 0xff;
-      service = this.services.lookup(proto, keyPort(flows.keys, id, origIsA ? 1 : 0), keyPort(flows.keys, id, origIsA ? 0 : 1));
-    }
+    const dissected = this.dissection.flowEnd(id);
     this.flowCount++;
     if (!this.flowWriter && !this.options.onFlow) return;
+    const flows = this.flows;
+    const origIsA = flows.origIsA[id] === 1;
+    const proto = flows.keys[id * KEY_STRIDE + 1] & 0xff;
+    const service =
+      dissected ?? this.services.lookup(proto, keyPort(flows.keys, id, origIsA ? 1 : 0), keyPort(flows.keys, id, origIsA ? 0 : 1));
     const record = flowRecord(flows, id, service, reason);
     this.flowWriter?.write(record);
     this.options.onFlow?.(record);
   }
+
 
   private binding(key: string, ts: number, buf: Buffer, macOffset: number, ipOffset: number, ipLength: number): void {
     const ip = ipText(buf, ipOffset, ipLength);

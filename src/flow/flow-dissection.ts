@@ -118,22 +118,27 @@ export class FlowDissection {
     if (session.finished) this.detach(id, session);
   }
 
-  flowEnd(id: number): void {
+  /** The flow ended: close its session. Returns the name of the dissector that read it, if any. */
+  flowEnd(id: number): string | null {
     this.pendingSyns.delete(id);
     const session = this.sessions.get(id);
-    if (!session) return;
-    try {
-      session.close();
-    } catch {
-      this.dissectorErrors++;
-      session.finished = true;
+    if (session) {
+      try {
+        session.close();
+      } catch {
+        this.dissectorErrors++;
+        session.finished = true;
+      }
+      this.detach(id, session);
     }
-    this.detach(id, session);
+    const service = this.detachedService.get(id) ?? null;
+    this.detachedService.delete(id);
+    return service;
   }
 
-  /** The dissector name attached to a live flow, if any (for the flow's service). */
+  /** The dissector that reads (or read, before detaching) a live flow, if any: the flow's service. */
   serviceOf(id: number): string | null {
-    return this.sessions.get(id)?.dissector.name ?? null;
+    return this.sessions.get(id)?.dissector.name ?? this.detachedService.get(id) ?? null;
   }
 
   get activeSessions(): number {
@@ -169,8 +174,8 @@ export class FlowDissection {
     this.detachedService.set(id, session.dissector.name);
   }
 
-  /** Service names of flows whose dissector detached before the flow ended; read at flow end. */
-  readonly detachedService = new Map<number, string>();
+  /** Service names of live flows whose dissector detached; cleared when the flow ends. */
+  private readonly detachedService = new Map<number, string>();
 
   flowSerial(id: number): number {
     return this.flows.serial[id];
