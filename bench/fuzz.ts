@@ -24,6 +24,10 @@ import { SmbDissector } from '../src/protocols/smb/index.js';
 import { SshDissector } from '../src/protocols/ssh/index.js';
 import { NtpDissector } from '../src/protocols/ntp/index.js';
 import { SyslogDissector } from '../src/protocols/syslog/index.js';
+import { FtpDissector } from '../src/protocols/ftp/index.js';
+import { TelnetDissector } from '../src/protocols/telnet/index.js';
+import { RdpDissector } from '../src/protocols/rdp/index.js';
+import { RemoteAccessDissector } from '../src/protocols/remote_access/index.js';
 import { describeVector, feed, mulberry32, mutateVector, planSplit, randomInt, randomVector, type Vector } from '../src/protocols/harness.js';
 
 interface Target {
@@ -232,6 +236,17 @@ const SMB311_NTLM: Array<[Direction, string]> = [
   [1, '00000084fd534d42fe9d23d99f2a2a3c3d43612341080b62a9ae11f3c9d8ee4900000000000000005000000000000100690000ac1c280000a76940209bbf3a850fe3423a8afecbf2c5855acd51ef3938967985f05c2d40bb69d77531ae1b8360101f6fff26b0e4c8bb044b5546ee647eaed3b2b157f3775f42d660cda78d736358b726ab86d8d413'],
 ];
 
+// FTP: zeek ftp/bruteforce.pcap frames 4-16 (tcp.stream 0; BSD-3-Clause), and a built AUTH TLS session.
+const FTP_BRUTE: Array<[Direction, string]> = [
+  [1, '323230207265646d696e742046545020736572766572202856657273696f6e20362e342f4f70656e4253442f4c696e75782d667470642d302e3137292072656164792e0d0a'],
+  [0, '555345522062726f0d0a'],
+  [1, '3333312050617373776f726420726571756972656420666f722062726f2e0d0a'],
+  [0, '5041535320310d0a'],
+  [1, '353330204c6f67696e20696e636f72726563742e0d0a'],
+  [0, '515549540d0a'],
+  [1, '32323120476f6f646279652e0d0a'],
+];
+
 const TARGETS: Target[] = [
   {
     // Unicast DNS shares LLMNR's message format: the same question and answer, on port 53.
@@ -259,6 +274,40 @@ const TARGETS: Target[] = [
   { dissector: new SshDissector(), seeds: [tcp(49244, 22, [1, hex(SSH_SERVER_BANNER)], [0, hex(SSH_CLIENT_BANNER)], [0, hex(SSH_CLIENT_KEXINIT)], [1, hex(SSH_SERVER_KEXINIT)])] },
   { dissector: new NtpDissector(), seeds: [udp(123, 123, [0, NTP_CLIENT], [1, NTP_SERVER_GPS]), udp(43046, 123, [0, NTP_MONLIST])] },
   { dissector: new SyslogDissector(), seeds: [udp(57067, 514, [0, SYSLOG_UDP], [0, SYSLOG_5424]), tcp(12345, 514, [0, SYSLOG_TCP])] },
+  {
+    dissector: new FtpDissector(),
+    seeds: [
+      tcp(54017, 21, ...FTP_BRUTE.map(([d, h]): [Direction, Buffer] => [d, hex(h)])),
+      tcp(54020, 21, [1, latin1('220-PACS\r\n220 ready\r\n')], [0, latin1('AUTH TLS\r\n')], [1, latin1('234 OK\r\n')]),
+    ],
+  },
+  {
+    // Telnet: built after RFC 854/855 (negotiation, subnegotiation, login prompt).
+    dissector: new TelnetDissector(),
+    seeds: [
+      tcp(40123, 23, [1, hex('fffd18fffb01fffa1801fff0')], [0, hex('fffb18fffa1800787465726dfff0')], [1, latin1('\r\nPump gateway\r\nlogin: ')], [0, latin1('admin\r\n')]),
+      tcp(40124, 23, [1, latin1('Last login: Mon\r\nUser\xff\xf1name:')]),
+    ],
+  },
+  {
+    // RDP: zeek rdp/rdp-x509.pcap frames 6, 7 and rdp-no-cookie-mstshash.pcap frames 7, 9 (BSD-3-Clause).
+    dissector: new RdpDissector(),
+    seeds: [
+      tcp(54990, 3389, [0, hex('0300002f2ae00000000000436f6f6b69653a206d737473686173683d4a4f484e2d504320200d0a0100080000000000')], [1, hex('030000130ed000001234000200080000000000')]),
+      tcp(50204, 3389, [0, hex('030000130ee00000000000010008000b000000')], [1, hex('030000130ed00000123400021f080008000000')]),
+    ],
+  },
+  {
+    // Remote access: zeek rfb/vnc-scanner.pcap frames 4-8, 10 (BSD-3-Clause); TeamViewer and AnyDesk built by hand.
+    dissector: new RemoteAccessDissector(),
+    seeds: [
+      tcp(46381, 5900, [1, hex('524642203030332e3030380a')], [0, hex('524642203030332e3030380a')], [1, hex('020210')], [0, hex('02')]),
+      tcp(35732, 5938, [0, hex('17240a200000000000000000')], [1, hex('113036001800000001000000')]),
+      tcp(43535, 7070, [0, hex('1603010102010000fe0303')]),
+      udp(50001, 50001, [0, '3ed1000001000000']),
+      udp(40000, 5938, [0, '172410000000']),
+    ],
+  },
   { dissector: new SmbDissector(), seeds: [tcp(50000, 445, ...SMB1_NTLM.map(([d, h]): [Direction, Buffer] => [d, hex(h)])), tcp(50001, 445, ...SMB311_NTLM.map(([d, h]): [Direction, Buffer] => [d, hex(h)]))] },
 ];
 

@@ -13,10 +13,14 @@ import { TlsDissector } from './tls/tls-dissector.js';
 import { SsdpDissector } from './ssdp/ssdp-dissector.js';
 import { SnmpDissector } from './snmp/snmp-dissector.js';
 import { SmbDissector } from './smb/smb-dissector.js';
+import { FtpDissector } from './ftp/ftp-dissector.js';
+import { TelnetDissector } from './telnet/telnet-dissector.js';
+import { RdpDissector } from './rdp/rdp-dissector.js';
+import { RemoteAccessDissector } from './remote_access/remote-access-dissector.js';
 
 /** Every dissector Vigil runs by default, in port-claim priority order. */
 export function defaultDissectors(): Dissector[] {
-  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector()];
+  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new RdpDissector(), new RemoteAccessDissector()];
 }
 
 /**
