@@ -6,7 +6,7 @@ import { DhcpDissector } from '../../src/protocols/dhcp/index.js';
 import { Dhcpv6Dissector } from '../../src/protocols/dhcpv6/index.js';
 import { feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
-import { captureSkipReason, list, SHARED, tsharkRows } from './tshark-fields.js';
+import { captureSkipReason, describeUdpDifferential, list, SHARED, tsharkRows, type KeySpec } from './tshark-fields.js';
 
 // Real DHCP bytes. Sources (see test/fixtures/README.md for licences):
 //   zeek: Zeek's regression traces, BSD-3-Clause, The Regents of the University of California,
@@ -329,57 +329,6 @@ describe('DhcpDissector', () => {
 // Differential test against tshark: every value tshark extracts for a key is emitted, and nothing emitted
 // is a value tshark does not show. Recall per key is printed.
 
-interface KeySpec {
-  key: string;
-  /** tshark's values for this key in one packet (already restricted to packets where the key applies). */
-  tshark: (row: string[]) => string[];
-  /** Our values, in the same text form. */
-  ours?: (facts: readonly Fact[]) => string[];
-}
-
-function differential(
-  label: string,
-  dissector: DhcpDissector | Dhcpv6Dissector,
-  captures: readonly string[],
-  filter: string,
-  fields: readonly string[],
-  specs: readonly KeySpec[],
-): void {
-  describe.skipIf(skipWhy !== '')(`${label} against tshark`, () => {
-    it(`every value tshark shows is emitted, nothing emitted contradicts it (${captures.length} captures)`, () => {
-      const stats = new Map(specs.map((s) => [s.key, { expected: 0, found: 0, emitted: 0, contradicting: [] as string[], missing: [] as string[] }]));
-      for (const capture of captures) {
-        if (!existsSync(new URL(capture, SHARED))) continue;
-        for (const row of tsharkRows(capture, `${filter} && udp && !icmp && !icmpv6`, ['udp.payload', ...fields])) {
-          const payload = row[0];
-          const facts = feedWhole(dissector, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: hex(payload) }] }).facts;
-          for (const spec of specs) {
-            const st = stats.get(spec.key)!;
-            const theirs = spec.tshark(row.slice(1));
-            const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
-            st.expected += theirs.length;
-            st.emitted += ours.length;
-            for (const value of theirs) {
-              if (ours.includes(value)) st.found++;
-              else st.missing.push(`${capture}: ${value} (payload ${payload.slice(0, 80)}…)`);
-            }
-            for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${capture}: ${value}`);
-          }
-        }
-      }
-      const lines: string[] = [];
-      for (const [key, st] of stats) {
-        const recall = st.expected === 0 ? 'n/a' : `${((100 * st.found) / st.expected).toFixed(1)}%`;
-        lines.push(`${key}: tshark ${st.expected}, found ${st.found} (recall ${recall}), emitted ${st.emitted}, contradicting ${st.contradicting.length}`);
-      }
-      console.info(`${label} vs tshark:\n  ${lines.join('\n  ')}`);
-      for (const [key, st] of stats) {
-        expect(st.missing.slice(0, 5), `${key}: values tshark shows that were not emitted`).toEqual([]);
-        expect(st.contradicting.slice(0, 5), `${key}: values emitted that tshark does not show`).toEqual([]);
-      }
-    });
-  });
-}
 
 const DHCP_CAPTURES = [
   'discovery/zeek/dhcp/dhcp.pcap',
@@ -434,7 +383,7 @@ const binding = (type: string) => (row: string[]): string[] => {
   return [`${list(row[col('dhcp.hw.mac_addr')])[0]} ${yiaddr}`];
 };
 
-differential('DHCPv4', dhcp, DHCP_CAPTURES, 'dhcp', F4, [
+describeUdpDifferential('DHCPv4', dhcp, DHCP_CAPTURES, 'dhcp', F4, [
   { key: 'dhcp.msg_type', tshark: (row) => list(row[col('dhcp.option.dhcp')]).slice(0, 1) },
   { key: 'dhcp.client_mac', tshark: (row) => (isRequest(row) && ethernet(row) ? list(row[col('dhcp.hw.mac_addr')]).slice(0, 1) : []) },
   { key: 'dhcp.client_ip', tshark: (row) => (isRequest(row) && row[col('dhcp.ip.client')] !== '0.0.0.0' ? [row[col('dhcp.ip.client')]] : []) },
@@ -490,7 +439,7 @@ const grant6 = (type: string) => (row: string[]): string[] => {
   return client === undefined ? [] : list(row[c6('dhcpv6.iaaddr.ip')]).filter((_, i) => valid[i] !== '0').map((ip) => `${client} ${ip}`);
 };
 
-differential(
+describeUdpDifferential(
   'DHCPv6',
   dhcpv6,
   ['discovery/malcolm/DHCP.pcap', 'discovery/chrissanders/dhcp6_outlease_acquisition.pcapng', 'discovery/ndpi/android.pcap'],

@@ -6,7 +6,7 @@ import { LlmnrDissector } from '../../src/protocols/llmnr/index.js';
 import { IDENTITY_TXT_KEYS, MdnsDissector } from '../../src/protocols/mdns/index.js';
 import { feedWhole, type Fact, type Segment } from '../../src/protocols/harness.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
-import { captureSkipReason, list, SHARED, tsharkRows } from './tshark-fields.js';
+import { captureSkipReason, describeUdpDifferential, list, SHARED, tsharkRows, type KeySpec } from './tshark-fields.js';
 
 // Real mDNS and LLMNR bytes. Sources (see test/fixtures/README.md for licences):
 //   zeek: Zeek's regression traces, BSD-3-Clause, The Regents of the University of California,
@@ -155,50 +155,6 @@ function vigilName(text: string): string {
   return out;
 }
 
-interface KeySpec {
-  key: string;
-  tshark: (row: string[]) => string[];
-  ours?: (facts: readonly Fact[]) => string[];
-  /** Only check that what is emitted is among what tshark shows (tshark's side includes records not read). */
-  subsetOnly?: boolean;
-}
-
-function differential(label: string, dissector: Dissector, captures: readonly string[], filter: string, fields: readonly string[], specs: readonly KeySpec[]): void {
-  describe.skipIf(skipWhy !== '')(`${label} against tshark`, () => {
-    it(`every value tshark shows is emitted, nothing emitted contradicts it (${captures.length} captures)`, () => {
-      const stats = new Map(specs.map((s) => [s.key, { subsetOnly: s.subsetOnly === true, expected: 0, found: 0, emitted: 0, contradicting: [] as string[], missing: [] as string[] }]));
-      for (const capture of captures) {
-        if (!existsSync(new URL(capture, SHARED))) continue;
-        for (const row of tsharkRows(capture, `${filter} && udp && !icmp && !icmpv6`, ['udp.payload', ...fields])) {
-          const payload = row[0];
-          const facts = feedWhole(dissector, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: hex(payload) }] }).facts;
-          for (const spec of specs) {
-            const st = stats.get(spec.key)!;
-            const theirs = spec.tshark(row.slice(1));
-            const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
-            st.expected += theirs.length;
-            st.emitted += ours.length;
-            for (const value of theirs) {
-              if (ours.includes(value)) st.found++;
-              else st.missing.push(`${capture}: ${value}`);
-            }
-            for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${capture}: ${value}`);
-          }
-        }
-      }
-      const lines: string[] = [];
-      for (const [key, st] of stats) {
-        const recall = st.subsetOnly ? 'n/a: subset check' : st.expected === 0 ? 'n/a' : `${((100 * st.found) / st.expected).toFixed(1)}%`;
-        lines.push(`${key}: tshark ${st.expected}, found ${st.found} (recall ${recall}), emitted ${st.emitted}, contradicting ${st.contradicting.length}`);
-      }
-      console.info(`${label} vs tshark:\n  ${lines.join('\n  ')}`);
-      for (const [key, st] of stats) {
-        if (!st.subsetOnly) expect(st.missing.slice(0, 5), `${key}: values tshark shows that were not emitted`).toEqual([]);
-        expect(st.contradicting.slice(0, 5), `${key}: values emitted that tshark does not show`).toEqual([]);
-      }
-    });
-  });
-}
 
 const FIELDS = ['dns.flags.response', 'dns.flags.opcode', 'dns.flags.rcode', 'dns.qry.name', 'dns.qry.type', 'dns.resp.name', 'dns.a', 'dns.aaaa', 'dns.ptr.domain_name', 'dns.srv.service', 'dns.srv.proto', 'dns.srv.name', 'dns.srv.port', 'dns.srv.target', 'dns.txt'] as const;
 const c = (name: (typeof FIELDS)[number]) => FIELDS.indexOf(name);
@@ -237,7 +193,7 @@ function txtStrings(row: string[]): string[] {
 }
 const unique = (values: string[]): string[] => [...new Set(values)];
 
-differential(
+describeUdpDifferential(
   'mDNS',
   mdns,
   ['discovery/zeek/dns/mdns.pcap', 'discovery/zeek/dns/mdns-no-assoc.pcap', 'general/zeek/wikipedia.pcap', 'general/zeek/var-services-std-ports.pcap', 'discovery/ndpi/iphone.pcap', 'discovery/ndpi/android.pcap'],
@@ -263,7 +219,7 @@ differential(
   ],
 );
 
-differential('LLMNR', llmnr, ['general/zeek/wikipedia.pcap'], 'llmnr', FIELDS, [
+describeUdpDifferential('LLMNR', llmnr, ['general/zeek/wikipedia.pcap'], 'llmnr', FIELDS, [
   { key: 'llmnr.query', tshark: (row) => (!isResponse(row) && row[c('dns.flags.opcode')] === '0' ? list(row[c('dns.qry.name')]).slice(0, 1).map(vigilName) : []) },
   { key: 'llmnr.qtype', tshark: (row) => (!isResponse(row) && row[c('dns.flags.opcode')] === '0' ? list(row[c('dns.qry.type')]).slice(0, 1) : []) },
   { key: 'llmnr.answer.a', tshark: (row) => responseValues(row, 'dns.a'), ours: after('llmnr.answer.a') },
