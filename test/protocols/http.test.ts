@@ -261,6 +261,15 @@ describe('HttpDissector', () => {
     }
   });
 
+  it('masks path segments that may identify a patient or record', () => {
+    expect(requestPath('/fhir/Patient/123456')).toBe('/fhir/Patient/{id}');
+    expect(requestPath('/ehr/legacy/204/notes')).toBe('/ehr/legacy/{id}/notes');
+    expect(requestPath('/studies/1.2.840.113619.2.55/series')).toBe('/studies/{id}/series');
+    expect(requestPath('/obs/3f2504e0-4f89-11d3-9a0c-0305e82c3301')).toBe('/obs/{id}');
+    expect(requestPath('/api/v1/status')).toBe('/api/v1/status');
+    expect(requestPath('/wado/studies')).toBe('/wado/studies');
+  });
+
   it('cuts paths at the query and at 256 characters', () => {
     expect(requestPath('/a/b?x=1#f')).toBe('/a/b');
     expect(requestPath('*')).toBe('*');

@@ -608,9 +608,16 @@ function isXml(contentType: string | null): boolean {
 }
 
 /**
+ * A path segment that may name a patient, an order or a record rather than a resource of the
+ * application: three or more digits (`/Patient/123456`, `/ehr/legacy/204`), or a long run of hex
+ * (UUIDs, hashes). Such a segment is replaced by `{id}`: the path still says what the device does.
+ */
+const IDENTIFIER_SEGMENT = /(?<=\/)(?:[^/]*\d[^/\d]*\d[^/\d]*\d[^/]*|[^/]*[0-9a-f]{16,}[^/]*|[0-9a-f]{8}-[0-9a-f-]{27,})(?=\/|$)/gi;
+
+/**
  * The request target without its query or fragment (which carry session tokens and, in hospital web
- * applications, patient identifiers), cut at MAX_PATH_LENGTH. Absolute-form targets (to a proxy) keep
- * their scheme and authority.
+ * applications, patient identifiers), with identifier-like segments masked, cut at MAX_PATH_LENGTH.
+ * Absolute-form targets (to a proxy) keep their scheme and authority.
  */
 export function requestPath(target: string): string | null {
   let end = target.length;
@@ -618,7 +625,11 @@ export function requestPath(target: string): string | null {
   if (q >= 0) end = q;
   const h = target.indexOf('#');
   if (h >= 0 && h < end) end = h;
-  const path = target.slice(0, Math.min(end, MAX_PATH_LENGTH)).replace(/[\x00-\x1f\x7f]/g, '');
+  const path = target
+    .slice(0, end)
+    .replace(IDENTIFIER_SEGMENT, '{id}')
+    .slice(0, MAX_PATH_LENGTH)
+    .replace(/[\x00-\x1f\x7f]/g, '');
   return path.length > 0 ? path : null;
 }
 
