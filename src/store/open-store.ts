@@ -1,0 +1,83 @@
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import type { Database } from './schema.js';
+import { inventoryMigration } from './migrations/0001-inventory.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface OpenedStore {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The raw better-sqlite3 handle, for the bulk-ingest fast path; null on PostgreSQL. */
+  sqlite: import('better-sqlite3').Database | null;
+  /** Where the store lives, with any password removed. */
+  location: string;
+}
+
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return { '0001-inventory': inventoryMigration(dialect) };
+}
+
+const isPostgres = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
+
+/** A location safe to print: a PostgreSQL URL without its password. */
+export function redactLocation(spec: string): string {
+  if (!isPostgres(spec)) return spec;
+  try {
+    const u = new URL(spec);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+/**
+ * Opens the store named by `spec` (a SQLite file path, `:memory:`, or a `postgres://` URL) and
+ * brings its schema up to date. Errors name the location and what failed.
+ */
+export async function openStore(spec: string): Promise<OpenedStore> {
+  const location = redactLocation(spec);
+  let opened: OpenedStore;
+  if (isPostgres(spec)) {
+    const pg = (await import('pg')).default;
+    // bigint columns hold counts and byte totals well below 2^53: read them as numbers.
+    const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) };
+    const pool = new pg.Pool({ connectionString: spec, max: 4, types: types as never });
+    try {
+      const client = await pool.connect();
+      client.release();
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError(`cannot connect to PostgreSQL at ${location}: ${(err as Error).message}`);
+    }
+    opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', sqlite: null, location };
+  } else {
+    const BetterSqlite = (await import('better-sqlite3')).default;
+    let handle: import('better-sqlite3').Database;
+    try {
+      handle = new BetterSqlite(spec);
+      // WAL lets `vigil devices` read while an analysis writes; NORMAL sync is safe with WAL.
+      handle.pragma('journal_mode = WAL');
+      handle.pragma('synchronous = NORMAL');
+      handle.pragma('foreign_keys = ON');
+      handle.prepare('select count(*) from sqlite_master').get();
+    } catch (err) {
+      throw new StoreError(`cannot open SQLite store ${location}: ${(err as Error).message}`);
+    }
+    opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) }), dialect: 'sqlite', sqlite: handle, location };
+  }
+  const all = migrations(opened.dialect);
+  const migrator = new Migrator({ db: opened.db, provider: { getMigrations: async () => all } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await opened.db.destroy().catch(() => undefined);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new StoreError(`cannot migrate store ${location} (migration ${failed}): ${(error as Error).message ?? String(error)}`);
+  }
+  return opened;
+}
