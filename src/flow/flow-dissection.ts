@@ -1,3 +1,4 @@
+import { macText } from '../decode/address-text.js';
 import { IPPROTO_TCP, IPPROTO_UDP, TCP_FIN, TCP_RST, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../protocols/dissector.js';
 import type { DissectorRegistry } from '../protocols/dissector-registry.js';
@@ -217,12 +218,31 @@ class FlowSession implements DissectorContext {
 
   emit(key: string, value: ObservationValue, from: Direction): void {
     if (!this.endpoints) this.endpoints = [this.owner.endpoint(this.id, 0), this.owner.endpoint(this.id, 1)];
-    this.owner.sink.observe(this.owner.now, key, value, this.endpoints[from], this.endpoints[from ^ 1], this.owner.flowSerial(this.id));
+    let src = this.endpoints[from];
+    const p = this.datagram;
+    // A UDP flow keyed by addresses and ports can mix senders: DHCP clients all send from
+    // 0.0.0.0:68 to 255.255.255.255:67. The fact belongs to the MAC of the datagram that proves it.
+    if (p !== null && from === this.datagramDir && p.srcMacOffset >= 0 && src.mac !== null && !sameMac(p.buf, p.srcMacOffset, src.mac)) {
+      src = { mac: macText(p.buf, p.srcMacOffset), ip: src.ip, port: src.port };
+    }
+    this.owner.sink.observe(this.owner.now, key, value, src, this.endpoints[from ^ 1], this.owner.flowSerial(this.id));
   }
+
+  /** The datagram being delivered to a stream-less session, so `emit` can name its sender's MAC. */
+  private datagram: DecodedPacket | null = null;
+  private datagramDir: Direction = 0;
 
   packet(dir: Direction, p: DecodedPacket): void {
     if (!this.streams) {
-      if (p.payloadLength > 0) this.session.data(dir, p.buf, p.payloadOffset, p.payloadLength);
+      if (p.payloadLength > 0) {
+        this.datagram = p;
+        this.datagramDir = dir;
+        try {
+          this.session.data(dir, p.buf, p.payloadOffset, p.payloadLength);
+        } finally {
+          this.datagram = null;
+        }
+      }
       if (p.ipProto === IPPROTO_TCP && p.tcpFlags & (TCP_FIN | TCP_RST)) this.setFin(dir);
     } else {
       const stream = this.streams[dir];
@@ -283,4 +303,15 @@ class FlowSession implements DissectorContext {
       },
     };
   }
+}
+
+const HEX = '0123456789abcdef';
+
+/** Whether the 6 bytes at `offset` are the MAC written as `text` (aa:bb:cc:dd:ee:ff), without allocating. */
+function sameMac(buf: Buffer, offset: number, text: string): boolean {
+  for (let i = 0; i < 6; i++) {
+    const b = buf[offset + i];
+    if (text.charCodeAt(i * 3) !== HEX.charCodeAt(b >> 4) || text.charCodeAt(i * 3 + 1) !== HEX.charCodeAt(b & 15)) return false;
+  }
+  return true;
 }
