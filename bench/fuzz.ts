@@ -28,6 +28,12 @@ import { FtpDissector } from '../src/protocols/ftp/index.js';
 import { TelnetDissector } from '../src/protocols/telnet/index.js';
 import { RdpDissector } from '../src/protocols/rdp/index.js';
 import { RemoteAccessDissector } from '../src/protocols/remote_access/index.js';
+import { DicomDissector } from '../src/protocols/dicom/index.js';
+import { IntellivueDissector } from '../src/protocols/intellivue/index.js';
+import { SdcDissector } from '../src/protocols/sdc/index.js';
+import { Hl7Dissector } from '../src/protocols/hl7/index.js';
+import { AstmDissector } from '../src/protocols/astm/index.js';
+import { Poct1aDissector } from '../src/protocols/poct1a/index.js';
 import { describeVector, feed, mulberry32, mutateVector, planSplit, randomInt, randomVector, type Vector } from '../src/protocols/harness.js';
 
 interface Target {
@@ -247,7 +253,73 @@ const FTP_BRUTE: Array<[Direction, string]> = [
   [1, '32323120476f6f646279652e0d0a'],
 ];
 
+// IntelliVue Data Export: messages built after the Philips Data Export Interface Programming Guide (the same
+// encoder as test/protocols/intellivue.test.ts): Connect Indication, poll, extended poll result, MDS create.
+const IV_CONNECT_INDICATION =
+  '0000010000010086000000000080002300000000000000000d1700720005006e0928001400085068696c6970730000084d38303037410000092d00240002002000010008000c5858303030303030343200000004005800084d2e30302e3033000984000800060009fb0102aaf100000e0009fb0102aa0acb0105ffffff00f101000c00010008000100015e290000';
+const IV_POLL = 'e10000020001001c000700070016002100000000000000000c1600080001000100060000';
+const IV_EXT_POLL_RESULT = 'e100000200050016010100070007000e002100000000f13b000400010000';
+const IV_MDS_CREATE = 'e100000200010036000700010030002100000000000000000d060022002100000000000100180928001400085068696c6970730000084d38303037410000';
+// SDC: a WS-Discovery Hello and a DPWS metadata exchange, shaped like test/fixtures/sdc (built after WS-Discovery 1.1, DPWS 1.1).
+const SOAP_NS = 'xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:d="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01" xmlns:p="http://docs.oasis-open.org/ws-dd/ns/dpws/2009/01"';
+const SDC_HELLO =
+  `<?xml version="1.0"?><s:Envelope ${SOAP_NS}><s:Header><a:Action>http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01/Hello</a:Action></s:Header><s:Body><d:Hello>` +
+  '<a:EndpointReference><a:Address>urn:uuid:5b1c9a5e-7c1f-4d2a-9d55-0a2030405060</a:Address></a:EndpointReference><d:Types>p:Device</d:Types>' +
+  '<d:Scopes>sdc.ctxt.loc:/sdc.ctxt.loc.detail/H%2F%2F%2FICU?fac=H&amp;bed=3 sdc.ctxt.pat:/x/1</d:Scopes><d:XAddrs>http://10.0.0.1:6464/x</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:Hello></s:Body></s:Envelope>';
+const SDC_METADATA_BODY =
+  `<s:Envelope ${SOAP_NS}><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/GetResponse</a:Action></s:Header><s:Body><p:ThisModel>` +
+  '<p:Manufacturer>Acme &amp; Co</p:Manufacturer><p:ModelName>M1</p:ModelName><p:ModelNumber>1</p:ModelNumber></p:ThisModel><p:ThisDevice><p:FriendlyName>F</p:FriendlyName>' +
+  '<p:FirmwareVersion>1.0</p:FirmwareVersion><p:SerialNumber>S1</p:SerialNumber></p:ThisDevice></s:Body></s:Envelope>';
+const SDC_GET = 'POST /x HTTP/1.1\r\nContent-Type: application/soap+xml\r\nContent-Length: 0\r\n\r\n';
+const SDC_RESPONSE = `HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nTransfer-Encoding: chunked\r\n\r\n${SDC_METADATA_BODY.length.toString(16)}\r\n${SDC_METADATA_BODY}\r\n0\r\n\r\n`;
+
+// DICOM: TCP payloads of test/fixtures/dicom/echo.pcap and find.pcap (dcmtk echoscu/findscu against storescp
+// and Orthanc, recorded by scripts/record-dicom-fixtures.sh; the C-FIND response carries the fictitious patient
+// of pydicom's MR_small.dcm, MIT).
+const DICOM_ECHO: Array<[Direction, string]> = [
+  [0, '0100000000cd0001000053544f524553435020202020202020204d4f44414c4954593120202020202020000000000000000000000000000000000000000000000000000000000000000010000015312e322e3834302e31303030382e332e312e312e312000002e0100ff0030000011312e322e3834302e31303030382e312e3140000011312e322e3834302e31303030382e312e325000003a51000004000040005200001b312e322e3237362e302e373233303031302e332e302e332e362e375500000f4f464649535f44434d544b5f333637'],
+  [1, '0200000000b80001000053544f524553435020202020202020204d4f44414c4954593120202020202020000000000000000000000000000000000000000000000000000000000000000010000015312e322e3834302e31303030382e332e312e312e31210000190100000040000011312e322e3834302e31303030382e312e325000003a51000004000040005200001b312e322e3237362e302e373233303031302e332e302e332e362e375500000f4f464649535f44434d544b5f333637'],
+  [0, '04000000004a0000004601030000000004000000380000000000020012000000312e322e3834302e31303030382e312e3100000000010200000030000000100102000000010000000008020000000101'],
+  [1, '0400000000540000005001030000000004000000420000000000020012000000312e322e3834302e31303030382e312e310000000001020000003080000020010200000001000000000802000000010100000009020000000000'],
+  [0, '05000000000400000000'],
+  [1, '06000000000400000000'],
+];
+const DICOM_FIND: Array<[Direction, string]> = [
+  [0, '010000000105000100004f525448414e43202020202020202020564947494c5343502020202020202020000000000000000000000000000000000000000000000000000000000000000010000015312e322e3834302e31303030382e332e312e312e31200000660100ff003000001b312e322e3834302e31303030382e352e312e342e312e322e322e3140000013312e322e3834302e31303030382e312e322e3140000013312e322e3834302e31303030382e312e322e3240000011312e322e3834302e31303030382e312e325000003a51000004000040005200001b312e322e3237362e302e373233303031302e332e302e332e362e375500000f4f464649535f44434d544b5f333637'],
+  [1, '0200000000ba000100004f525448414e43202020202020202020564947494c5343502020202020202020000000000000000000000000000000000000000000000000000000000000000010000015312e322e3834302e31303030382e332e312e312e312100001b0100000040000013312e322e3834302e31303030382e312e322e315000003a51000004000040005200001b312e322e3237362e302e373233303031302e332e302e332e362e375500000f4f464649535f44434d544b5f333637'],
+  [0, '04000000005e0000005a010300000000040000004c000000000002001c000000312e322e3834302e31303030382e352e312e342e312e322e322e31000000000102000000200000001001020000000100000000070200000000000000000802000000010004000000002c0000002801020800520043530600535455445920080061004353000010001000504e000020000d0055490000'],
+  [1, '04000000005e0000005a010300000000040000004c000000000002001c000000312e322e3834302e31303030382e352e312e342e312e322e322e3100000000010200000020800000200102000000010000000008020000000100000000090200000000ff0400000000900000008c01020800050043530a0049534f5f495220313030080052004353060053545544592008005400414508004f525448414e432008006100435302004d5210001000504e1600436f6d7072657373656453616d706c65735e4d52312020000d0055492a00312e332e362e312e342e312e353936322e312e322e342e32303034303832363138353035392e3534353704000000005e0000005a010300000000040000004c000000000002001c000000312e322e3834302e31303030382e352e312e342e312e322e322e310000000001020000002080000020010200000001000000000802000000010100000009020000000000'],
+  [0, '05000000000400000000'],
+  [1, '06000000000400000000'],
+];
+
+const HL7_ADT =
+  '\x0bMSH|^~\\&|VIGIL-PUMPGW|ICU-EAST|EPIC-ADT|GENHOSP|20261123101500||ADT^A08^ADT_A01|VG-0001|P|2.5.1|||AL|NE||UNICODE UTF-8\r' +
+  'PID|1||VG900101^^^GENHOSP^MR||MÜLLER^ZOË||19700412|F\rNTE|1||latex \\T\\ adhesives\\.br\\x\rOBX|1|NM|2345-7^GLU^LN||104|mg/dL\r\x1c\r';
+const HL7_ACK = '\x0bMSH|^~\\&|EPIC-ADT|GENHOSP|VIGIL-PUMPGW|ICU-EAST|20261123101501||ACK^A08^ACK|A1|P|2.5.1\rMSA|AA|VG-0001\r\x1c\r';
+const HL7_BATCH =
+  'FHS|^~\\&|B|L|E|G|20261123102000\rBHS|^~\\&|B|L|E|G\rMSH|^~\\&|B|L|E|G|20261123102000||ADT^A04|B1|P|2.3\rPID|1||VG1^^^G^MR||T^C\r' +
+  'MSH|^~\\&|B|L|E|G|20261123102001||ADT^A04|B2|P|2.3\rPID|1||VG2^^^G^MR||T^D\rBTS|2\rFTS|1\r';
+const ASTM_SESSION = ['\x05', '\x06', '\x021H|\\^&|||ACL^3.1^SN42|||||LIS||P|LIS2-A2\r\x0350\r\n', '\x06', '\x022P|1||ID7||DOE^J\r\x0373\r\n', '\x06', '\x023L|1|N\r\x0306\r\n', '\x06', '\x04',
+  '\x05', '\x021H\r\x0389\r\n', '\x022P\r\x0392\r\n', '\x023O\r\x0392\r\n', '\x024L\r\x0390\r\n', '\x021H|foo\x1750\r\n', '\x022|bar\r\x03F3\r\n', '\x04'];
+const ASTM_RAW = 'H|\\^&|||COULTER^2.0^X1|||||LIS||Q|1394-97\nP|1|ID|||NAME\nR|1|^^^GLU|5.4|mmol/L\nL|1\n';
+const POCT_HELLO =
+  '<?xml version="1.0"?><HEL.R01><HDR><HDR.control_id V="1"/><HDR.version_id V="POCT1"/></HDR><DEV><DEV.device_id V="00:1B"/>' +
+  '<DEV.vendor_id V="ACME"/><DEV.model_id V="GP 300"/><DEV.serial_id V="S1"/><DEV.sw_version V="4.2"/><!-- x --></DEV></HEL.R01>';
+const POCT_ACK = '<?xml version="1.0"?><ACK.R01><HDR><HDR.control_id V="2"/></HDR><ACK><ACK.type_cd V="AA"/></ACK></ACK.R01>';
+const POCT_OBS = '<OBS.R01><SVC><PT><PT.patient_id V="P1"/><OBS><OBS.value V="7.9" U="mmol/L"/></OBS></PT><NTE><![CDATA[<x>]]></NTE></SVC></OBS.R01>';
+
 const TARGETS: Target[] = [
+  {
+    // DICOM: dcmtk and Orthanc associations (C-ECHO, C-FIND), an A-ASSOCIATE-RJ and an A-ABORT after them.
+    dissector: new DicomDissector(),
+    seeds: [
+      tcp(43000, 11112, ...DICOM_ECHO.map(([d, h]): [Direction, Buffer] => [d, hex(h)])),
+      tcp(34274, 104, ...DICOM_FIND.map(([d, h]): [Direction, Buffer] => [d, hex(h)])),
+      tcp(43001, 11112, [0, hex(DICOM_ECHO[0][1])], [1, hex('0300000000040001 0107'.replace(/ /g, ''))]),
+      tcp(43002, 11112, ...DICOM_ECHO.slice(0, 4).map(([d, h]): [Direction, Buffer] => [d, hex(h)]), [0, hex('07000000000400000000')]),
+    ],
+  },
   {
     // Unicast DNS shares LLMNR's message format: the same question and answer, on port 53.
     dissector: new DnsDissector(),
@@ -309,6 +381,32 @@ const TARGETS: Target[] = [
     ],
   },
   { dissector: new SmbDissector(), seeds: [tcp(50000, 445, ...SMB1_NTLM.map(([d, h]): [Direction, Buffer] => [d, hex(h)])), tcp(50001, 445, ...SMB311_NTLM.map(([d, h]): [Direction, Buffer] => [d, hex(h)]))] },
+  {
+    dissector: new IntellivueDissector(),
+    seeds: [udp(24005, 24005, [0, IV_CONNECT_INDICATION]), udp(50321, 24105, [0, IV_POLL], [1, IV_EXT_POLL_RESULT], [1, IV_MDS_CREATE])],
+  },
+  {
+    dissector: new SdcDissector(),
+    seeds: [udp(3702, 3702, [0, Buffer.from(SDC_HELLO, 'utf8').toString('hex')]), tcp(40000, 6464, [0, latin1(SDC_GET)], [1, latin1(SDC_RESPONSE)])],
+  },
+  {
+    // HL7 v2: the messages of test/protocols/hl7.test.ts (written for Vigil): MLLP with an ACK, a bare batch.
+    dissector: new Hl7Dissector(),
+    seeds: [
+      tcp(40100, 2575, [0, Buffer.from(HL7_ADT, 'utf8')], [1, latin1(HL7_ACK)]),
+      tcp(40101, 2575, [0, latin1(HL7_BATCH)]),
+    ],
+  },
+  {
+    // ASTM: python-astm's session frames (BSD-3-Clause, see test/fixtures/README.md) and a LIS2-A2 message.
+    dissector: new AstmDissector([5000]),
+    seeds: [tcp(50123, 5000, ...ASTM_SESSION.map((t): [Direction, Buffer] => [t === '\x06' ? 1 : 0, latin1(t)])), tcp(50124, 5000, [0, latin1(ASTM_RAW)])],
+  },
+  {
+    // POCT1-A: a Hello and an observation, as in test/protocols/poct1a.test.ts.
+    dissector: new Poct1aDissector([7001]),
+    seeds: [tcp(51000, 7001, [0, latin1(POCT_HELLO)], [1, latin1(POCT_ACK)], [0, latin1(POCT_OBS)])],
+  },
 ];
 
 function option(name: string, fallback: string): string {

@@ -17,10 +17,16 @@ import { FtpDissector } from './ftp/ftp-dissector.js';
 import { TelnetDissector } from './telnet/telnet-dissector.js';
 import { RdpDissector } from './rdp/rdp-dissector.js';
 import { RemoteAccessDissector } from './remote_access/remote-access-dissector.js';
+import { DicomDissector } from './dicom/dicom-dissector.js';
+import { IntellivueDissector } from './intellivue/intellivue-dissector.js';
+import { SdcDissector } from './sdc/sdc-dissector.js';
+import { Hl7Dissector } from './hl7/hl7-dissector.js';
+import { AstmDissector } from './astm/astm-dissector.js';
+import { Poct1aDissector } from './poct1a/poct1a-dissector.js';
 
 /** Every dissector Vigil runs by default, in port-claim priority order. */
 export function defaultDissectors(): Dissector[] {
-  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new RdpDissector(), new RemoteAccessDissector()];
+  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector()];
 }
 
 /**

@@ -8,9 +8,11 @@
  * (RFC 9112 §6.3) so pipelined and keep-alive messages keep their boundaries. Facts come out only from
  * whole heads and whole bodies, so a stream cut anywhere yields a prefix of the facts of the whole one.
  */
+import { ChunkSizeLine } from './chunk-size-line.js';
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../dissector.js';
 import { field, findHeadEnd, firstToken, parseHead, parseStartLine, valueText, type MessageHead } from './http-head.js';
 import { readDeviceDescription } from './upnp-description.js';
+import { classifyFhirRequest, fhirVersion, isFhirMediaType, type FhirRequest } from './fhir-rest.js';
 
 export const HTTP_TCP_PORTS: readonly number[] = [80, 8080, 8000, 8042];
 
@@ -107,10 +109,7 @@ class DirectionState {
   remaining = 0;
   /** Chunk-size or trailer line length so far, and its value while it is a chunk size. */
   lineLength = 0;
-  chunkSize = 0;
-  chunkSizeValid = true;
-  chunkSizeDigits = 0;
-  chunkExtension = false;
+  readonly chunk = new ChunkSizeLine();
   messages = 0;
   /** An XML body being gathered, with its length so far; null when not gathering. */
   xml: Buffer | null = null;
@@ -165,6 +164,8 @@ class HttpSession implements DissectorSession {
   /** Methods of requests not yet answered, oldest first: a response's body framing depends on its request. */
   private readonly pending: string[] = [];
   private readonly seen = new Map<string, Set<string | number | boolean>>();
+  /** A FHIR request was seen: the responses of this flow come from a FHIR server. */
+  private fhirFlow = false;
 
   constructor(
     private readonly ctx: DissectorContext,
@@ -401,7 +402,7 @@ class HttpSession implements DissectorSession {
         d.state = State.ChunkLine;
         d.lineLength = 0;
         d.bodySkipped = 0;
-        this.resetChunkSize(d);
+        d.chunk.reset();
         if (wantXml) this.startXml(d);
       } else this.stop(d);
       return;
@@ -436,13 +437,16 @@ class HttpSession implements DissectorSession {
 
   private request(from: Direction, head: MessageHead, method: string, target: string): void {
     this.emit('http.method', method, from);
-    const path = requestPath(target);
+    const ct = valueText(head, field(head, 'content-type'));
+    const fhir = classifyFhirRequest(method, target, ct, valueText(head, field(head, 'accept')));
+    // A FHIR path is emitted with its logical and version ids masked, whatever they look like.
+    const path = requestPath(fhir?.maskedPath ?? target);
     if (path !== null) this.emit('http.path', path, from);
+    if (fhir !== null) this.fhirRequest(from, fhir, head);
     const host = valueText(head, field(head, 'host'), 255);
     if (host !== null) this.emit('http.host', host, from);
     const ua = valueText(head, field(head, 'user-agent'));
     if (ua !== null) this.emit('http.user_agent', ua, from);
-    const ct = valueText(head, field(head, 'content-type'));
     if (ct !== null) this.emit('http.content_type', ct, from);
     // Only the scheme token is read: the credential that follows it is never copied out of the buffer.
     for (const f of head.fields) {
@@ -456,12 +460,26 @@ class HttpSession implements DissectorSession {
     }
   }
 
+  private fhirRequest(from: Direction, fhir: FhirRequest, head: MessageHead): void {
+    this.fhirFlow = true;
+    this.emit('http.fhir_client', true, from);
+    if (fhir.resource !== null) this.emit('http.fhir_resource', fhir.resource, from);
+    if (fhir.interaction !== null) this.emit('http.fhir_interaction', fhir.interaction, from);
+    const version = fhirVersion(valueText(head, field(head, 'content-type'))) ?? fhirVersion(valueText(head, field(head, 'accept')));
+    if (version !== null) this.emit('http.fhir_version', version, from);
+  }
+
   private response(from: Direction, head: MessageHead, status: number): void {
     this.emit('http.status', status, from);
     const server = valueText(head, field(head, 'server'));
     if (server !== null) this.emit('http.server', server, from);
     const ct = valueText(head, field(head, 'content-type'));
     if (ct !== null) this.emit('http.content_type', ct, from);
+    if (this.fhirFlow || isFhirMediaType(ct)) {
+      this.emit('http.fhir_server', true, from);
+      const version = fhirVersion(ct);
+      if (version !== null) this.emit('http.fhir_version', version, from);
+    }
     for (const f of head.fields) {
       if (f.name !== 'www-authenticate' && f.name !== 'proxy-authenticate') continue;
       const token = firstToken(head, f);
@@ -509,33 +527,9 @@ class HttpSession implements DissectorSession {
         this.stop(d);
         return end;
       }
-      if (d.state === State.ChunkLine) this.chunkSizeOctet(d, c);
+      if (d.state === State.ChunkLine) d.chunk.octet(c);
     }
     return pos;
-  }
-
-  private chunkSizeOctet(d: DirectionState, c: number): void {
-    if (d.chunkExtension || c === 0x0d) return;
-    if (c === 0x3b || c === 0x20 || c === 0x09) {
-      // chunk-ext (`;name=value`) and the whitespace some senders put before it.
-      d.chunkExtension = d.chunkSizeDigits > 0;
-      if (!d.chunkExtension) d.chunkSizeValid = false;
-      return;
-    }
-    const v = hexValue(c);
-    // Seven hex digits (256 MiB) is plenty; more would lose precision or hide an overflow attack.
-    if (v < 0 || d.chunkSizeDigits >= 7) d.chunkSizeValid = false;
-    else {
-      d.chunkSize = d.chunkSize * 16 + v;
-      d.chunkSizeDigits++;
-    }
-  }
-
-  private resetChunkSize(d: DirectionState): void {
-    d.chunkSize = 0;
-    d.chunkSizeDigits = 0;
-    d.chunkSizeValid = true;
-    d.chunkExtension = false;
   }
 
   private lineDone(dir: Direction, d: DirectionState): void {
@@ -543,21 +537,21 @@ class HttpSession implements DissectorSession {
     d.lineLength = 0;
     switch (d.state) {
       case State.ChunkLine:
-        if (!d.chunkSizeValid || d.chunkSizeDigits === 0) {
+        if (!d.chunk.complete) {
           this.stop(d);
           return;
         }
-        if (d.chunkSize === 0) d.state = State.Trailer;
+        if (d.chunk.size === 0) d.state = State.Trailer;
         else {
-          d.bodySkipped += d.chunkSize;
+          d.bodySkipped += d.chunk.size;
           if (d.bodySkipped > this.options.maxBodySkip) {
             this.stop(d);
             return;
           }
           d.state = State.ChunkData;
-          d.remaining = d.chunkSize;
+          d.remaining = d.chunk.size;
         }
-        this.resetChunkSize(d);
+        d.chunk.reset();
         return;
       case State.ChunkDataEnd:
         // Only the CRLF may follow chunk data.
@@ -569,13 +563,6 @@ class HttpSession implements DissectorSession {
         if (length <= 1) this.bodyDone(dir, d);
     }
   }
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
-  return -1;
 }
 
 /**
