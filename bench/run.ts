@@ -5,7 +5,7 @@
  * peak RSS come from GNU time so every tool is measured the same way, from outside.
  *
  * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N] [--settle S]
- * Names for --only: vigil, vigil-dns, vigil-none, vigil-w2, bare, tshark, suricata, ndpi.
+ * Names for --only: vigil, vigil-dns, vigil-none, vigil-inventory, vigil-w2, bare, tshark, suricata, ndpi.
  * `vigil` runs every dissector; `vigil-dns` only the foundation's DNS dissector; `vigil-none`
  * decode and flows alone, so the cost of each layer can be read off the table.
  * Results: a table on stdout and bench/.cache/last-run.json; each tool's output in bench/.cache/logs/.
@@ -115,7 +115,7 @@ const TOOLS: Tool[] = [
     label: 'vigil analyze',
     runs: 1,
     unavailable: () => vigilUnavailable(false),
-    command: (f) => [process.execPath, vigilBin, 'analyze', f],
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
@@ -123,7 +123,7 @@ const TOOLS: Tool[] = [
     label: 'vigil analyze --dissectors dns',
     runs: 1,
     unavailable: () => vigilUnavailable(false),
-    command: (f) => [process.execPath, vigilBin, 'analyze', '--dissectors', 'dns', f],
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--dissectors', 'dns', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
@@ -131,7 +131,16 @@ const TOOLS: Tool[] = [
     label: 'vigil analyze --dissectors none',
     runs: 1,
     unavailable: () => vigilUnavailable(false),
-    command: (f) => [process.execPath, vigilBin, 'analyze', '--dissectors', 'none', f],
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--dissectors', 'none', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
+  },
+  {
+    id: 'vigil-inventory',
+    label: 'vigil analyze --db (inventory)',
+    runs: 1,
+    unavailable: () => vigilUnavailable(false),
+    // A fresh SQLite store in the scratch folder: the cost of folding the analysis into the inventory.
+    command: (f, scratch) => [process.execPath, vigilBin, 'analyze', '--db', join(scratch, 'bench.db'), f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
@@ -139,7 +148,7 @@ const TOOLS: Tool[] = [
     label: 'vigil analyze --workers 2',
     runs: 1,
     unavailable: () => vigilUnavailable(true),
-    command: (f) => [process.execPath, vigilBin, 'analyze', '--workers', '2', f],
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--workers', '2', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {

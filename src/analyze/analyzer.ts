@@ -33,6 +33,12 @@ export interface AnalyzerOptions {
   onFlow?: (flow: FlowRecord) => void;
   /** Receives every new observation (in addition to observations.jsonl). */
   onObservation?: (o: Observation) => void;
+  /**
+   * Facts with these keys also go to `onRawObservation` each time they are emitted, before the
+   * once-per-host deduplication: what crossed each conversation, not only each host's first time.
+   */
+  rawObservationKeys?: ReadonlySet<string>;
+  onRawObservation?: (o: Observation) => void;
   onWarning?: (message: string) => void;
 }
 
@@ -58,8 +64,10 @@ export class Analyzer implements ObservationSink {
   private lastTs = -Infinity;
   private readonly started = process.hrtime.bigint();
   private readonly onPacket = (rec: PacketRecord) => this.packet(rec);
+  private readonly rawKeys: ReadonlySet<string> | null;
 
   constructor(private readonly options: AnalyzerOptions = {}) {
+    this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
     this.flows = new FlowTable(options.flowTable);
     const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
     this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
@@ -103,6 +111,7 @@ export class Analyzer implements ObservationSink {
   }
 
   observe(ts: number, key: string, value: ObservationValue, src: Endpoint, dst: Endpoint, flow?: number): void {
+    if (this.rawKeys !== null && this.rawKeys.has(key)) this.options.onRawObservation!(flow === undefined ? { ts, key, value, src, dst } : { ts, key, value, src, dst, flow });
     if (!this.dedup.isNew(src, key, value)) return;
     const o: Observation = flow === undefined ? { ts, key, value, src, dst } : { ts, key, value, src, dst, flow };
     this.observationCount++;

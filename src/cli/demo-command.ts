@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { analyzeCommand } from './analyze-command.js';
 
@@ -11,7 +11,11 @@ export async function demoCommand(): Promise<number> {
     return 2;
   }
   process.stdout.write(`Analysing the bundled capture ${DEMO_CAPTURE}\n\n`);
-  const run = await analyzeCommand([DEMO_CAPTURE], { out: 'out/demo' });
-  process.stdout.write(`\nOutputs written to out/demo/ (summary.json, flows.jsonl, observations.jsonl)\n`);
+  // A fresh store each time: the demo shows one analysis of one capture, not an accumulation.
+  mkdirSync('out/demo', { recursive: true });
+  for (const f of ['vigil.db', 'vigil.db-wal', 'vigil.db-shm']) rmSync(`out/demo/${f}`, { force: true });
+  const run = await analyzeCommand([DEMO_CAPTURE], { out: 'out/demo', db: 'out/demo/vigil.db' });
+  process.stdout.write(`\nOutputs written to out/demo/ (summary.json, flows.jsonl, observations.jsonl, devices.json, vigil.db)\n`);
+  process.stdout.write(`List the devices: npx vigil devices --db out/demo/vigil.db\n`);
   return run.rejected.length > 0 ? 2 : 0;
 }

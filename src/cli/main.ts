@@ -41,6 +41,10 @@ program
   .option('--max-flows <n>', 'flows held at once before the stalest are evicted', positiveInt('--max-flows'))
   .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls', dissectorList, 'all')
   .option('-q, --quiet', 'print nothing but errors')
+  .option('--db <store>', 'inventory store to update: a SQLite file or a postgres:// URL (default ./vigil.db, or $VIGIL_DB)')
+  .option('--no-db', 'keep no inventory')
+  .option('--site <file.yaml>', 'site file mapping subnets and VLANs to departments and zones')
+  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
   .action(async (captures: string[], opts) => {
     const { analyzeCommand } = await import('./analyze-command.js');
     const run = await analyzeCommand(captures, opts);
@@ -76,6 +80,53 @@ program
   .action(async (opts) => {
     const { simulateCommand } = await import('./simulate-command.js');
     simulateCommand(opts);
+  });
+
+program
+  .command('devices')
+  .description('List the device inventory: vendor, model, firmware, category, role, zone, with evidence in JSON')
+  .option('--db <store>', 'inventory store: a SQLite file or a postgres:// URL (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'every device with its addresses, services and the evidence for each attribute')
+  .option('--csv', 'one row per device')
+  .option('--category <id>', 'only devices of this category (e.g. infusion-pump)')
+  .option('-o, --out <dir>', 'write devices.json to this folder')
+  .action(async (opts) => {
+    const { devicesCommand } = await import('./devices-command.js');
+    process.exitCode = await devicesCommand(opts);
+  });
+
+program
+  .command('blast-radius')
+  .description('What a compromise of one device reaches over observed conversations, and who depends on it')
+  .argument('<device>', 'inventory id, IP, MAC or hostname')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--hops <n>', `how many hops to follow (default 3)`, positiveInt('--hops'))
+  .option('--reverse', 'the devices that can reach this one instead')
+  .option('--json', 'as JSON')
+  .action(async (device: string, opts) => {
+    const { blastRadiusCommand } = await import('./graph-commands.js');
+    process.exitCode = await blastRadiusCommand(device, opts);
+  });
+
+program
+  .command('workflows')
+  .description('Clinical workflows recognised from the conversations: image storage, worklists, HL7 orders and results, monitoring, infusion, lab, printing, remote access')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'every workflow with its hub, members and evidence')
+  .action(async (opts) => {
+    const { workflowsCommand } = await import('./graph-commands.js');
+    process.exitCode = await workflowsCommand(opts);
+  });
+
+program
+  .command('choke-points')
+  .description('Devices whose loss cuts the network apart or carries the most paths, ranked')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--limit <n>', 'how many to list (default 20)', positiveInt('--limit'))
+  .option('--json', 'as JSON')
+  .action(async (opts) => {
+    const { chokePointsCommand } = await import('./graph-commands.js');
+    process.exitCode = await chokePointsCommand(opts);
   });
 
 program

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { openStore, type Dialect, type OpenedStore } from './open-store.js';
-import type { AttributeCandidateTable, Database, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
+import type { AttributeCandidateTable, ConnectionFactTable, Database, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
 import { col, excluded, greatest, least, upsertRows } from './upsert.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
@@ -155,7 +155,9 @@ export class InventoryStore {
          on conflict (device_id, key, value) do update set count = observations.count + excluded.count,
            first_ts = min(observations.first_ts, excluded.first_ts), last_ts = max(observations.last_ts, excluded.last_ts)`,
       ));
-      for (const r of rows) stmt.run(r.device_id, r.key, r.value, r.count, r.first_ts, r.last_ts, r.capture_id, r.flow);
+      // In primary-key order, B-tree inserts walk the tree once instead of jumping around it.
+      const sorted = [...rows].sort((a, b) => a.device_id - b.device_id || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      for (const r of sorted) stmt.run(r.device_id, r.key, r.value, r.count, r.first_ts, r.last_ts, r.capture_id, r.flow);
       return;
     }
     const d = this.dialect;
@@ -186,6 +188,19 @@ export class InventoryStore {
       first_seen: least(d, col('connections', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connections', 'last_seen'), excluded('last_seen')),
     });
+  }
+
+  async upsertConnectionFacts(rows: readonly Selectable<ConnectionFactTable>[]): Promise<void> {
+    const d = this.dialect;
+    await upsertRows(this.db, 'connection_facts', rows as never, ['client_id', 'server_id', 'transport', 'port', 'sender', 'key', 'value'], {
+      count: sql`${col('connection_facts', 'count')} + ${excluded('count')}`,
+      first_seen: least(d, col('connection_facts', 'first_seen'), excluded('first_seen')),
+      last_seen: greatest(d, col('connection_facts', 'last_seen'), excluded('last_seen')),
+    });
+  }
+
+  async connectionFacts() {
+    return this.db.selectFrom('connection_facts').selectAll().execute();
   }
 
   /** A device's candidate values are recomputed from all its evidence, so they are replaced whole. */

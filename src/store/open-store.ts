@@ -1,6 +1,7 @@
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 import { inventoryMigration } from './migrations/0001-inventory.js';
+import { connectionFactsMigration } from './migrations/0002-connection-facts.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,7 +20,7 @@ export class StoreError extends Error {
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001-inventory': inventoryMigration(dialect) };
+  return { '0001-inventory': inventoryMigration(dialect), '0002-connection-facts': connectionFactsMigration(dialect) };
 }
 
 const isPostgres = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
@@ -48,6 +49,9 @@ export async function openStore(spec: string): Promise<OpenedStore> {
     // bigint columns hold counts and byte totals well below 2^53: read them as numbers.
     const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) };
     const pool = new pg.Pool({ connectionString: spec, max: 4, types: types as never });
+    // An idle connection the server closes (restart, admin) must not take the process down: the
+    // next query reconnects or fails with its own error.
+    pool.on('error', () => undefined);
     try {
       const client = await pool.connect();
       client.release();
@@ -65,6 +69,8 @@ export async function openStore(spec: string): Promise<OpenedStore> {
       handle.pragma('journal_mode = WAL');
       handle.pragma('synchronous = NORMAL');
       handle.pragma('foreign_keys = ON');
+      // 64 MiB of page cache: the fact indexes of a large site stay in memory while a capture is folded in.
+      handle.pragma('cache_size = -65536');
       handle.prepare('select count(*) from sqlite_master').get();
     } catch (err) {
       throw new StoreError(`cannot open SQLite store ${location}: ${(err as Error).message}`);

@@ -107,6 +107,21 @@ export interface ConnectionTable {
   last_seen: number;
 }
 
+export interface ConnectionFactTable {
+  client_id: number;
+  server_id: number;
+  transport: string;
+  port: number;
+  /** Which end sent the bytes that prove the fact. */
+  sender: 'client' | 'server';
+  key: string;
+  /** JSON text of the observation value. */
+  value: string;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+}
+
 export interface ZoneTable {
   id: string;
   name: string;
@@ -126,5 +141,6 @@ export interface Database {
   attribute_candidates: AttributeCandidateTable;
   services: ServiceTable;
   connections: ConnectionTable;
+  connection_facts: ConnectionFactTable;
   zones: ZoneTable;
 }

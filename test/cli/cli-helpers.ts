@@ -1,6 +1,7 @@
 /** Running the real `vigil` launcher (bin/vigil.js over dist/) from the tests. */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,13 +55,18 @@ function toRun(r: SpawnSyncReturns<string>): Run {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, errLines: r.stderr.split('\n').filter((l) => l.length > 0) };
 }
 
+/** A store of its own for each run, so tests never share (or leave) ./vigil.db. */
+export function scratchDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'vigil-db-')), 'vigil.db');
+}
+
 export function vigil(args: string[], options: { input?: Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
   return toRun(
     spawnSync(process.execPath, [VIGIL, ...args], {
       cwd: options.cwd ?? ROOT,
       input: options.input,
       encoding: 'utf8',
-      env: options.env ?? process.env,
+      env: { VIGIL_DB: scratchDb(), ...(options.env ?? process.env) },
       maxBuffer: 64 * 1024 * 1024,
       timeout: 60_000,
     }),

@@ -13,11 +13,14 @@ export interface WorkerInput {
   ring: RingBuffers;
   maxFlows?: number;
   dissectors: string;
+  /** Keys whose every emission is sent back as well (AnalyzerOptions.rawObservationKeys). */
+  rawKeys?: string[];
 }
 
 export type WorkerMessage =
   | { type: 'flows'; items: FlowRecord[] }
   | { type: 'observations'; items: Observation[] }
+  | { type: 'raw'; items: Observation[] }
   | { type: 'done'; summary: ReturnType<Analyzer['finish']> };
 
 const BATCH = 512;
@@ -26,6 +29,7 @@ function run(input: WorkerInput): void {
   const port = parentPort!;
   let flows: FlowRecord[] = [];
   let observations: Observation[] = [];
+  let raw: Observation[] = [];
   const analyzer = new Analyzer({
     dissectors: selectDissectors(input.dissectors),
     flowTable: { maxFlows: input.maxFlows, serialStride: input.workers, serialOffset: input.index },
@@ -36,6 +40,16 @@ function run(input: WorkerInput): void {
         flows = [];
       }
     },
+    rawObservationKeys: input.rawKeys ? new Set(input.rawKeys) : undefined,
+    onRawObservation: input.rawKeys
+      ? (o) => {
+          raw.push(o);
+          if (raw.length >= BATCH) {
+            port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
+            raw = [];
+          }
+        }
+      : undefined,
     onObservation: (o) => {
       observations.push(o);
       if (observations.length >= BATCH) {
@@ -60,6 +74,7 @@ function run(input: WorkerInput): void {
   const summary = analyzer.finish(input.workers, consumer.lastTs);
   if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
   if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
+  if (raw.length > 0) port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
   port.postMessage({ type: 'done', summary } satisfies WorkerMessage);
 }
 

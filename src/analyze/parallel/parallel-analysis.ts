@@ -1,3 +1,4 @@
+import type { FlowRecord } from '../flow-record.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,6 +21,12 @@ export interface ParallelOptions {
   dissectors?: string;
   onWarning?: (message: string) => void;
   ringBytes?: number;
+  /** Receives every flow as it ends (in addition to flows.jsonl). */
+  onFlow?: (flow: FlowRecord) => void;
+  /** Receives every new observation, in time order (in addition to observations.jsonl). */
+  onObservation?: (o: Observation) => void;
+  rawObservationKeys?: ReadonlySet<string>;
+  onRawObservation?: (o: Observation) => void;
 }
 
 /**
@@ -53,15 +60,21 @@ export class ParallelAnalysis {
     }
     for (let i = 0; i < options.workers; i++) {
       const ring = createRing(options.ringBytes ?? 16 * 1024 * 1024);
-      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, dissectors: options.dissectors ?? 'all' };
+      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, dissectors: options.dissectors ?? 'all', rawKeys: options.onRawObservation && options.rawObservationKeys ? [...options.rawObservationKeys] : undefined };
       const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: input });
       this.workers.push(worker);
       this.producers.push(new RingProducer(ring));
       this.done.push(
         new Promise<AnalysisSummary>((resolve, reject) => {
           worker.on('message', (m: WorkerMessage) => {
-            if (m.type === 'flows') for (const f of m.items) this.flowWriter?.write(f);
+            if (m.type === 'flows') {
+              for (const f of m.items) {
+                this.flowWriter?.write(f);
+                this.options.onFlow?.(f);
+              }
+            }
             else if (m.type === 'observations') for (const o of m.items) this.pending.push(o);
+            else if (m.type === 'raw') for (const o of m.items) this.options.onRawObservation?.(o);
             else resolve(m.summary);
           });
           worker.on('error', reject);
@@ -104,6 +117,7 @@ export class ParallelAnalysis {
       if (!this.dedup.isNew(o.src, o.key, o.value)) continue;
       this.observations++;
       this.observationWriter?.write(o);
+      this.options.onObservation?.(o);
     }
     this.pending.length = 0;
   }

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { knowledgeDir } from '../inventory/knowledge-dir.js';
+import type { InventoryStore } from '../store/inventory-store.js';
+
+interface FactCondition {
+  key: string;
+  sender?: 'client' | 'server';
+  equals?: string;
+  prefix?: string;
+  contains?: string;
+}
+
+export interface WorkflowDefinition {
+  id: string;
+  name: string;
+  hub: 'server' | 'client';
+  hubPart: string;
+  memberPart: string;
+  facts?: FactCondition[];
+  categories?: { client?: string[]; server?: string[]; either?: boolean };
+  ports?: number[];
+}
+
+export interface WorkflowDevice {
+  id: number;
+  label: string;
+  category: string | null;
+}
+
+/** One workflow around one hub: a PACS and the modalities storing on it, an engine and its senders. */
+export interface WorkflowInstance {
+  workflow: string;
+  name: string;
+  hub: WorkflowDevice & { part: string };
+  members: (WorkflowDevice & { part: string; flows: number; evidence: string[] })[];
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export function loadWorkflowDefinitions(file = join(knowledgeDir(), 'workflows.json')): WorkflowDefinition[] {
+  let doc: { workflows?: WorkflowDefinition[] };
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(doc.workflows)) throw new Error(`${file}: expected {"workflows": [...]}`);
+  doc.workflows.forEach((w, i) => {
+    const where = `${file}: workflows[${i}]${w?.id ? ` (${w.id})` : ''}`;
+    if (typeof w.id !== 'string' || typeof w.name !== 'string') throw new Error(`${where}: "id" and "name" are required`);
+    if (w.hub !== 'server' && w.hub !== 'client') throw new Error(`${where}: "hub" must be server or client`);
+    if (!w.facts?.length && !w.categories && !w.ports?.length) throw new Error(`${where}: needs facts, categories or ports to match`);
+    for (const f of w.facts ?? []) if (typeof f.key !== 'string') throw new Error(`${where}: every fact condition needs a "key"`);
+  });
+  return doc.workflows;
+}
+
+const factHolds = (c: FactCondition, sender: string, key: string, valueText: string): boolean => {
+  if (c.key !== key || (c.sender && c.sender !== sender)) return false;
+  const value = (() => {
+    try {
+      const v = JSON.parse(valueText);
+      return Array.isArray(v) ? v.join(',') : String(v);
+    } catch {
+      return valueText;
+    }
+  })();
+  if (c.equals !== undefined) return value === c.equals;
+  if (c.prefix !== undefined) return value.startsWith(c.prefix);
+  if (c.contains !== undefined) return value.toLowerCase().includes(c.contains.toLowerCase());
+  return true;
+};
+
+/**
+ * Every workflow instance in the store: each conversation is tested against each definition (facts
+ * that crossed it, its devices' categories, its port), then grouped by the definition's hub end.
+ */
+export async function recogniseWorkflows(store: InventoryStore, definitions = loadWorkflowDefinitions()): Promise<WorkflowInstance[]> {
+  const devices = new Map((await store.db.selectFrom('devices').select(['id', 'hostname', 'ip', 'mac', 'category']).execute()).map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }]));
+  const conns = await store.db.selectFrom('connections').selectAll().execute();
+  const facts = new Map<string, { sender: string; key: string; value: string }[]>();
+  for (const f of await store.connectionFacts()) {
+    const id = `${f.client_id}/${f.server_id}/${f.transport}/${f.port}`;
+    let list = facts.get(id);
+    if (!list) facts.set(id, (list = []));
+    list.push({ sender: f.sender, key: f.key, value: f.value });
+  }
+  const instances = new Map<string, WorkflowInstance>();
+  for (const c of conns) {
+    const client = devices.get(Number(c.client_id));
+    const server = devices.get(Number(c.server_id));
+    if (!client || !server) continue;
+    const crossed = facts.get(`${c.client_id}/${c.server_id}/${c.transport}/${c.port}`) ?? [];
+    for (const w of definitions) {
+      const evidence: string[] = [];
+      for (const cond of w.facts ?? []) for (const f of crossed) if (factHolds(cond, f.sender, f.key, f.value)) evidence.push(`${f.key}=${f.value} (${f.sender})`);
+      const cats = w.categories;
+      const forward = cats && (!cats.client || cats.client.includes(client.category ?? '')) && (!cats.server || cats.server.includes(server.category ?? ''));
+      const backward = cats?.either && (!cats.client || cats.client.includes(server.category ?? '')) && (!cats.server || cats.server.includes(client.category ?? ''));
+      if (forward || backward) evidence.push(`categories ${client.category} → ${server.category}`);
+      if (w.ports?.includes(c.port)) evidence.push(`${c.transport}/${c.port}`);
+      if (evidence.length === 0) continue;
+      // With categories matched backwards, the hub is the device whose category names the hub's side.
+      const serverIsHub = w.hub === 'server' ? !(backward && !forward) : Boolean(backward && !forward);
+      const hub = serverIsHub ? server : client;
+      const member = serverIsHub ? client : server;
+      const key = `${w.id}/${hub.id}`;
+      let inst = instances.get(key);
+      if (!inst) {
+        inst = { workflow: w.id, name: w.name, hub: { ...hub, part: w.hubPart }, members: [], flows: 0, firstSeen: c.first_seen, lastSeen: c.last_seen };
+        instances.set(key, inst);
+      }
+      inst.flows += Number(c.flows);
+      inst.firstSeen = Math.min(inst.firstSeen, c.first_seen);
+      inst.lastSeen = Math.max(inst.lastSeen, c.last_seen);
+      const m = inst.members.find((x) => x.id === member.id);
+      if (m) {
+        m.flows += Number(c.flows);
+        for (const e of evidence) if (!m.evidence.includes(e) && m.evidence.length < 8) m.evidence.push(e);
+      } else inst.members.push({ ...member, part: w.memberPart, flows: Number(c.flows), evidence: evidence.slice(0, 8) });
+    }
+  }
+  return [...instances.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || b.members.length - a.members.length || a.hub.id - b.hub.id);
+}
+
+/** The workflows a device's loss breaks: all of those it is the hub of, and its own part in the others. */
+export function workflowsOf(instances: readonly WorkflowInstance[], deviceId: number): { instance: WorkflowInstance; as: 'hub' | 'member' }[] {
+  const out: { instance: WorkflowInstance; as: 'hub' | 'member' }[] = [];
+  for (const i of instances) {
+    if (i.hub.id === deviceId) out.push({ instance: i, as: 'hub' });
+    else if (i.members.some((m) => m.id === deviceId)) out.push({ instance: i, as: 'member' });
+  }
+  return out;
+}

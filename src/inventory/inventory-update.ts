@@ -1,0 +1,259 @@
+import type { InventoryStore } from '../store/inventory-store.js';
+import { candidatesFor, chooseAttributes, type AttributeKnowledge, type Candidate, type DeviceFact } from './attribute-resolver.js';
+import { behaviourRoles, type PeerLink } from './behaviour-roles.js';
+import { resolveIdentities, type DeviceDraft } from './identity-resolver.js';
+import type { InventoryCollector } from './inventory-collector.js';
+import { inferZoneKind, zoneOf, type SiteZone } from './site-zones.js';
+
+export interface CaptureInfo {
+  name: string;
+  packets: number;
+  bytes: number;
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+export interface InventoryUpdate {
+  captureId: number;
+  devices: number;
+  created: number;
+  updated: number;
+  observations: number;
+}
+
+/** Evidence kept per candidate: enough to find the packets, bounded so one chatty device cannot bloat the store. */
+const MAX_EVIDENCE = 8;
+
+/**
+ * Folds one analysis into the store, in one transaction: matches its devices to known ones (by MAC,
+ * client id, hostname, then IP history), adds their identifiers, facts, services and conversations,
+ * then recomputes the attributes of every device it touched from all their evidence.
+ */
+export async function updateInventory(
+  store: InventoryStore,
+  collector: InventoryCollector,
+  capture: CaptureInfo,
+  knowledge: AttributeKnowledge,
+  site: readonly SiteZone[] = [],
+): Promise<InventoryUpdate> {
+  collector.finish();
+  const { drafts, deviceOf } = resolveIdentities(collector);
+  return store.transaction(async (s) => {
+    const captureId = await s.addCapture({ name: capture.name, packets: capture.packets, bytes: capture.bytes, first_ts: capture.firstTs, last_ts: capture.lastTs });
+    const ids = new Map<DeviceDraft, number>();
+    const lookups = drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity }, ...d.identifiers.filter((i) => i.kind !== 'ip' || d.identityKind === 'ip')]);
+    const known = await s.devicesByIdentifier(lookups);
+    let created = 0;
+    for (const d of drafts) {
+      // The identity first; then stable identifiers; an IP only for devices seen across a router.
+      const order = [`${d.identityKind}:${d.identity}`, ...d.identifiers.filter((i) => i.kind === 'client-id' || i.kind === 'duid').map((i) => `${i.kind}:${i.value}`), ...(d.identityKind === 'ip' || d.randomisedMac ? d.identifiers.filter((i) => i.kind === 'hostname').map((i) => `hostname:${i.value}`) : []), ...(d.identityKind === 'ip' ? [`ip:${d.identity}`] : [])];
+      let id = order.map((k) => known.get(k)).find((x) => x !== undefined);
+      if (id === undefined || [...ids.values()].includes(id)) {
+        id = await s.createDevice({ identity_kind: d.identityKind, identity: d.identity, first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan, hostname: null, vendor: null, model: null, firmware: null, os: null, serial: null, category: null, role: null, zone: null, randomised_mac: d.randomisedMac ? 1 : 0, shared_address: d.sharedAddress ? 1 : 0 });
+        created++;
+      } else {
+        await s.touchDevice(id, { first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan });
+        if (d.sharedAddress) await s.updateDevice(id, { shared_address: 1 });
+      }
+      ids.set(d, id);
+    }
+    await s.upsertIdentifiers(drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity, first: d.first, last: d.last, source: 'identity' }, ...d.identifiers].map((i) => ({ device_id: ids.get(d)!, kind: i.kind, value: i.value, first_seen: i.first, last_seen: i.last, source: i.source }))).filter(uniqueIdentifier()));
+
+    let observations = 0;
+    const obsRows = [];
+    for (const [hostKey, facts] of collector.facts) {
+      const d = deviceOf.get(hostKey);
+      if (!d) continue;
+      const device_id = ids.get(d)!;
+      for (const f of facts.values()) {
+        obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
+        observations++;
+      }
+    }
+    await s.upsertObservations(obsRows);
+    const serviceRows = new Map<string, Parameters<typeof s.upsertServices>[0][number]>();
+    for (const [hostKey, services] of collector.services) {
+      const d = deviceOf.get(hostKey);
+      if (!d) continue;
+      const device_id = ids.get(d)!;
+      for (const v of services.values()) {
+        const id = `${device_id}/${v.transport}/${v.port}/${v.direction}`;
+        const prev = serviceRows.get(id);
+        if (prev) {
+          prev.flows += v.flows;
+          prev.first_seen = Math.min(prev.first_seen, v.first);
+          prev.last_seen = Math.max(prev.last_seen, v.last);
+        } else serviceRows.set(id, { device_id, transport: v.transport, port: v.port, direction: v.direction, service: v.service, flows: v.flows, first_seen: v.first, last_seen: v.last });
+      }
+    }
+    await s.upsertServices([...serviceRows.values()]);
+    const connRows = new Map<string, Parameters<typeof s.upsertConnections>[0][number]>();
+    for (const c of collector.connections.values()) {
+      const a = deviceOf.get(c.client);
+      const b = deviceOf.get(c.server);
+      if (!a || !b || a === b) continue;
+      const client_id = ids.get(a)!;
+      const server_id = ids.get(b)!;
+      const id = `${client_id}/${server_id}/${c.transport}/${c.port}`;
+      const prev = connRows.get(id);
+      if (prev) {
+        prev.flows += c.flows;
+        prev.bytes += c.bytes;
+        prev.first_seen = Math.min(prev.first_seen, c.first);
+        prev.last_seen = Math.max(prev.last_seen, c.last);
+      } else connRows.set(id, { client_id, server_id, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first_seen: c.first, last_seen: c.last });
+    }
+    await s.upsertConnections([...connRows.values()]);
+    const factRows = new Map<string, Parameters<typeof s.upsertConnectionFacts>[0][number]>();
+    for (const [connId, facts] of collector.connectionFacts()) {
+      const c = collector.connections.get(connId);
+      const a = c && deviceOf.get(c.client);
+      const b = c && deviceOf.get(c.server);
+      if (!c || !a || !b || a === b) continue;
+      for (const f of facts) {
+        const row = { client_id: ids.get(a)!, server_id: ids.get(b)!, transport: c.transport, port: c.port, sender: f.fromClient ? ('client' as const) : ('server' as const), key: f.key, value: f.valueText, count: f.count, first_seen: f.first, last_seen: f.last };
+        const id = `${row.client_id}/${row.server_id}/${row.transport}/${row.port}/${row.sender}/${row.key}/${row.value}`;
+        const prev = factRows.get(id);
+        if (prev) {
+          prev.count += row.count;
+          prev.first_seen = Math.min(prev.first_seen, row.first_seen);
+          prev.last_seen = Math.max(prev.last_seen, row.last_seen);
+        } else factRows.set(id, row);
+      }
+    }
+    await s.upsertConnectionFacts([...factRows.values()]);
+
+    const touched = [...new Set(ids.values())];
+    const routers = new Set(drafts.filter((d) => d.router).map((d) => ids.get(d)!));
+    await recomputeAttributes(s, touched, knowledge, site, routers);
+    return { captureId, devices: touched.length, created, updated: touched.length - created, observations };
+  });
+}
+
+function uniqueIdentifier() {
+  const seen = new Set<string>();
+  return (r: { device_id: number; kind: string; value: string }) => {
+    const k = `${r.device_id}\u0000${r.kind}\u0000${r.value}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  };
+}
+
+/**
+ * Candidates and chosen values of the devices, from all their stored evidence. Two passes: what
+ * devices say about themselves first, then behaviour, which needs the peers' categories.
+ */
+export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly number[], k: AttributeKnowledge, site: readonly SiteZone[], routers: ReadonlySet<number> = new Set()): Promise<void> {
+  if (deviceIds.length === 0) return;
+  const facts = new Map<number, DeviceFact[]>();
+  for (const o of await s.observationsOf(deviceIds)) {
+    let list = facts.get(Number(o.device_id));
+    if (!list) facts.set(Number(o.device_id), (list = []));
+    list.push({ key: o.key, value: JSON.parse(o.value), count: Number(o.count), first: o.first_ts, last: o.last_ts });
+  }
+  const listen = new Map<number, string[]>();
+  for (const sv of await s.servicesOf(deviceIds)) {
+    if (sv.direction !== 'listen') continue;
+    let list = listen.get(Number(sv.device_id));
+    if (!list) listen.set(Number(sv.device_id), (list = []));
+    list.push(`${sv.transport}/${sv.port}`);
+  }
+  const links = new Map<number, PeerLink[]>();
+  const addLink = (id: number, l: PeerLink) => {
+    let list = links.get(id);
+    if (!list) links.set(id, (list = []));
+    list.push(l);
+  };
+  const wanted = new Set(deviceIds);
+  const peers = new Set<number>();
+  for (const c of await s.connectionsOf(deviceIds)) {
+    const client = Number(c.client_id);
+    const server = Number(c.server_id);
+    if (wanted.has(client)) addLink(client, { peer: server, asServer: false, transport: c.transport, port: c.port, service: c.service });
+    if (wanted.has(server)) addLink(server, { peer: client, asServer: true, transport: c.transport, port: c.port, service: c.service });
+    peers.add(client).add(server);
+  }
+  const devices = new Map((await s.devicesById(deviceIds)).map((d) => [Number(d.id), d]));
+  // Pass 1: categories from what devices say, for the peers' view in pass 2.
+  const firstPass = new Map<number, Candidate[]>();
+  const category = new Map<number, string | null>();
+  for (const id of deviceIds) {
+    const cands = candidatesFor(facts.get(id) ?? [], devices.get(id)?.mac ?? null, listen.get(id) ?? [], [], k);
+    firstPass.set(id, cands);
+    category.set(id, chooseAttributes(cands, k.taxonomy).category?.value ?? null);
+  }
+  const others = [...peers].filter((p) => !wanted.has(p));
+  for (const d of await s.devicesById(others)) category.set(Number(d.id), d.category);
+  const ipsOf = new Map<number, string[]>();
+  for (const r of await s.identifiersOf(deviceIds)) if (r.kind === 'ip') ipsOf.set(Number(r.device_id), [...(ipsOf.get(Number(r.device_id)) ?? []), r.value]);
+  const zoneMembers = new Map<string, { inferred: boolean; subnet: string | null; vlan: number | null; categories: (string | null)[] }>();
+  for (const id of deviceIds) {
+    const device = devices.get(id)!;
+    const behaviour = behaviourRoles({ facts: facts.get(id) ?? [], links: links.get(id) ?? [], router: routers.has(id) || (device.identity_kind === 'mac' && routesSubnets(ipsOf.get(id) ?? [])) }, (p) => category.get(p) ?? null);
+    const cands = [...firstPass.get(id)!, ...candidatesFor([], null, [], behaviour, { ...k, oui: NO_OUI, portHints: null })];
+    const chosen = chooseAttributes(cands, k.taxonomy);
+    if (chosen.role?.impliedBy === 'category') {
+      const category = chosen.category!;
+      const backing = cands.filter((c) => c.attribute === 'category' && c.value.toLowerCase() === category.value.toLowerCase());
+      cands.push({ attribute: 'role', value: chosen.role.value, source: `category:${category.value}`, confidence: chosen.role.confidence, count: 1, first: Math.min(...backing.map((c) => c.first)), last: Math.max(...backing.map((c) => c.last)), evidence: [{ key: 'category', value: category.value }, ...backing.flatMap((c) => c.evidence)] });
+    }
+    if (chosen.category?.impliedBy === 'role') {
+      // Keep the inference visible as evidence: the category follows from the role, which has its own.
+      const role = chosen.role!;
+      const backing = cands.filter((c) => c.attribute === 'role' && c.value.toLowerCase() === role.value.toLowerCase());
+      cands.push({ attribute: 'category', value: chosen.category.value, source: `role:${role.value}`, confidence: chosen.category.confidence, count: 1, first: Math.min(...backing.map((c) => c.first)), last: Math.max(...backing.map((c) => c.last)), evidence: [{ key: 'role', value: role.value }, ...backing.flatMap((c) => c.evidence)] });
+    }
+    const zone = zoneOf(site, device.ip, device.vlan);
+    const z = zoneMembers.get(zone.id) ?? { inferred: zone.inferred, subnet: zone.subnet, vlan: zone.inferred ? device.vlan : null, categories: [] };
+    z.categories.push(chosen.category?.value ?? null);
+    zoneMembers.set(zone.id, z);
+    const summary: Record<string, { confidence: number; disagreement: boolean; alternatives: { value: string; confidence: number }[] }> = {};
+    for (const [attr, c] of Object.entries(chosen)) summary[attr] = { confidence: c.confidence, disagreement: c.disagreement, alternatives: c.alternatives };
+    await s.updateDevice(id, {
+      hostname: chosen.hostname?.value ?? null,
+      vendor: chosen.vendor?.value ?? null,
+      model: chosen.model?.value ?? null,
+      firmware: chosen.firmware?.value ?? null,
+      os: chosen.os?.value ?? null,
+      serial: chosen.serial?.value ?? null,
+      category: chosen.category?.value ?? null,
+      role: chosen.role?.value ?? null,
+      zone: zone.id,
+      attribute_summary: JSON.stringify(summary),
+    });
+    await s.replaceCandidates(id, mergeCandidates(cands));
+  }
+  const existing = new Map((await s.zones()).map((z) => [z.id, z]));
+  for (const z of site) existing.set(z.id, { id: z.id, name: z.name, kind: z.kind, site: z.site, department: z.department, subnet: z.subnets.map((x) => x.text).join(',') || null, vlan: z.vlans[0] ?? null, inferred: 0 });
+  for (const [id, m] of zoneMembers) {
+    if (!m.inferred) continue;
+    existing.set(id, { id, name: m.vlan ? `VLAN ${m.vlan}${m.subnet ? ` (${m.subnet})` : ''}` : (m.subnet ?? id), kind: inferZoneKind(m.categories), site: null, department: null, subnet: m.subnet, vlan: m.vlan, inferred: 1 });
+  }
+  await s.replaceZones([...existing.values()]);
+}
+
+const NO_OUI = { lookup: () => null } as unknown as AttributeKnowledge['oui'];
+
+/** The identity resolver's router test, over every address a MAC-keyed device has held. */
+function routesSubnets(ips: readonly string[]): boolean {
+  const v4 = ips.filter((ip) => !ip.includes(':'));
+  return v4.length >= 3 && new Set(v4.map((ip) => ip.slice(0, ip.lastIndexOf('.')))).size >= 2;
+}
+
+/** One row per (attribute, value, source): repeated hits add up. */
+function mergeCandidates(cands: readonly Candidate[]) {
+  const rows = new Map<string, { attribute: string; value: string; source: string; confidence: number; count: number; first_seen: number; last_seen: number; evidence: string; ev: Candidate['evidence'] }>();
+  for (const c of cands) {
+    const id = `${c.attribute}\u0000${c.value}\u0000${c.source}`;
+    const r = rows.get(id);
+    if (r) {
+      r.count += c.count;
+      r.confidence = Math.max(r.confidence, c.confidence);
+      r.first_seen = Math.min(r.first_seen, c.first);
+      r.last_seen = Math.max(r.last_seen, c.last);
+      if (r.ev.length < MAX_EVIDENCE) r.ev.push(...c.evidence.slice(0, MAX_EVIDENCE - r.ev.length));
+    } else rows.set(id, { attribute: c.attribute, value: c.value, source: c.source, confidence: c.confidence, count: c.count, first_seen: c.first, last_seen: c.last, evidence: '', ev: c.evidence.slice(0, MAX_EVIDENCE) });
+  }
+  return [...rows.values()].map(({ ev, ...r }) => ({ ...r, evidence: JSON.stringify(ev) }));
+}
