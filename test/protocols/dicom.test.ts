@@ -490,11 +490,13 @@ describe.skipIf(phiSkip !== '')('vigil analyze on the DICOM recordings', () => {
     phi.add('ACC20260001');
     expect(phi.size).toBeGreaterThan(5);
     const out = mkdtempSync(join(tmpdir(), 'vigil-dicom-'));
-    const r = spawnSync(process.execPath, [VIGIL, 'analyze', '--no-db', '-q', '--out', out, ...FIXTURES.map(fixturePath)], { encoding: 'utf8' });
+    // The inventory store goes in the same folder, so its pages are searched too (SQLite keeps text as is).
+    const r = spawnSync(process.execPath, [VIGIL, 'analyze', '--db', join(out, 'vigil.db'), '-q', '--out', out, ...FIXTURES.map(fixturePath)], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const written = readdirSync(out).map((f) => readFileSync(join(out, f), 'utf8')).join('\n') + r.stdout + r.stderr;
-    expect(written).toContain('"dicom.manufacturer"');
+    expect(readdirSync(out)).toContain('vigil.db');
+    const written = readdirSync(out).map((f) => readFileSync(join(out, f), 'latin1')).join('\n') + r.stdout + r.stderr;
     expect(written).toContain('TOSHIBA_MEC');
+    expect(written).toContain('"dicom.manufacturer"');
     // The worklist server listens on 11113, no DICOM port: the A-ASSOCIATE-RQ probe found that association.
     expect(written).toContain('"CTSCANNER1"');
     for (const value of phi) expect(written.includes(value), `PHI value ${value.slice(0, 3)}… in the output`).toBe(false);
