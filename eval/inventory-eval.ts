@@ -3,7 +3,8 @@
  * hospitals (several seeds, 500 devices each) are made with the simulator, analysed into a fresh
  * store, and every device's category, vendor, model and role compared with the truth file.
  * Prints precision, recall and F1 per attribute and lists every failure device by device
- * (also written to eval/.cache/failures-<seed>.json).
+ * (also written to eval/.cache/failures-<seed>.json). Each hospital is analysed with a site file made
+ * from the truth's zone list (subnets and VLANs with their kind), as a hospital would write its own.
  *
  *   npm run eval -- [--seeds 1,2,3] [--devices 500] [--duration 30m] [--show 20]
  *   npm run eval -- --capture FILE --truth FILE.truth.json
@@ -73,7 +74,9 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
   const db = join(CACHE, `${label}.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const t0 = Date.now();
-  await analyzeCommand([capture], { db, quiet: true });
+  const site = join(CACHE, `${label}.site.yaml`);
+  writeFileSync(site, siteFile(truth));
+  await analyzeCommand([capture], { db, quiet: true, site });
   const store = await InventoryStore.open(db);
   const devices = await deviceReports(store, { detail: true });
   const instances = await recogniseWorkflows(store);
@@ -156,6 +159,21 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
     for (const f of failures.slice(0, show)) console.log(`    ${f.truth.padEnd(28)} ${f.attribute.padEnd(9)} expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);
   }
   return scores;
+}
+
+/** The site file a hospital would write for the simulated one: its zones, with their kind. */
+function siteFile(truth: Truth): string {
+  const kindOf = (id: string, name: string): string => {
+    const t = `${id} ${name}`.toLowerCase();
+    if (t.includes('guest')) return 'guest';
+    if (t.includes('building')) return 'building';
+    if (t.includes('management')) return 'management';
+    if (t.includes('edge') || t.includes('dmz')) return 'dmz';
+    if (/icu|intensive|emergency|ward|operating|radiology|laborator|clinical/.test(t)) return 'clinical';
+    return 'it';
+  };
+  const zones = (truth as unknown as { zones: { id: string; name: string; vlan: number; subnet: string }[] }).zones;
+  return ['zones:', ...zones.flatMap((z) => [`  - id: ${z.id}`, `    name: ${JSON.stringify(z.name)}`, `    kind: ${kindOf(z.id, z.name)}`, `    subnets: [${z.subnet}]`, `    vlans: [${z.vlan}]`])].join('\n') + '\n';
 }
 
 function printScores(scores: Record<string, Score>): void {

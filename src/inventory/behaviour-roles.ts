@@ -10,6 +10,9 @@ export interface PeerLink {
   service: string | null;
 }
 
+/** Services every device uses (names, time, addresses, logging, directory, file shares, management). */
+const INFRASTRUCTURE_PORTS = new Set([53, 67, 68, 88, 123, 135, 137, 138, 139, 161, 162, 389, 445, 464, 514, 636, 3268]);
+
 export interface BehaviourView {
   facts: readonly Fact[];
   links: readonly PeerLink[];
@@ -56,11 +59,13 @@ export function behaviourRoles(view: BehaviourView, peerCategory: (id: number) =
     hit('dicom-store-scu', 'modality', 0.7, [fact('dicom.command', 'C-STORE-RQ')]);
   }
 
-  const monitors = new Set(view.links.map((l) => l.peer).filter((p) => peerCategory(p) === 'patient-monitor'));
+  // Hubs are told by clinical traffic: every monitor also asks the domain controller for names and time.
+  const clinical = view.links.filter((l) => !INFRASTRUCTURE_PORTS.has(l.port));
+  const monitors = new Set(clinical.map((l) => l.peer).filter((p) => peerCategory(p) === 'patient-monitor'));
   if (monitors.size >= 2 && !has('intellivue.model')) hit('monitor-hub', 'central-station', 0.7, [fact('behaviour.monitor_peers', monitors.size)], 'central-station');
-  const pumps = new Set(view.links.filter((l) => l.asServer).map((l) => l.peer).filter((p) => peerCategory(p) === 'infusion-pump'));
+  const pumps = new Set(clinical.filter((l) => l.asServer).map((l) => l.peer).filter((p) => peerCategory(p) === 'infusion-pump'));
   if (pumps.size >= 2) hit('pump-hub', 'pump-server', 0.7, [fact('behaviour.pump_peers', pumps.size)], 'pump-server');
-  const analyzers = new Set(view.links.map((l) => l.peer).filter((p) => peerCategory(p) === 'lab-analyzer'));
+  const analyzers = new Set(clinical.map((l) => l.peer).filter((p) => peerCategory(p) === 'lab-analyzer'));
   if (analyzers.size >= 2) hit('analyzer-hub', 'lis', 0.6, [fact('behaviour.analyzer_peers', analyzers.size)], 'lis');
 
   if (has('dhcp.msg_type', (v) => v === '2' || v === '5') || has('dhcp.assigned_ip')) hit('dhcp-server', 'dhcp-server', 0.85, [fact('dhcp.msg_type', 'OFFER/ACK')], 'server');

@@ -179,7 +179,12 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   const firstPass = new Map<number, Candidate[]>();
   const category = new Map<number, string | null>();
   for (const id of deviceIds) {
-    const cands = candidatesFor(facts.get(id) ?? [], devices.get(id)?.mac ?? null, listen.get(id) ?? [], [], k);
+    // The site file's zone kind is a fact about the device too: anything on guest Wi-Fi is a guest's.
+    const device = devices.get(id);
+    const zone = device ? zoneOf(site, device.ip, device.vlan) : null;
+    const kind = zone && !zone.inferred ? site.find((z) => z.id === zone.id)?.kind : undefined;
+    if (kind) (facts.get(id) ?? facts.set(id, []).get(id)!).push({ key: 'zone.kind', value: kind, count: 1, first: device!.first_seen, last: device!.last_seen });
+    const cands = candidatesFor(facts.get(id) ?? [], device?.mac ?? null, listen.get(id) ?? [], [], k);
     firstPass.set(id, cands);
     category.set(id, chooseAttributes(cands, k.taxonomy).category?.value ?? null);
   }

@@ -16,7 +16,7 @@ const SHARED = join(ROOT, '../shared/knowledge');
 const WIRESHARK_ENTERPRISES = '/usr/share/wireshark/enterprises.tsv';
 
 /** Facts the inventory adds besides observations. */
-const INVENTORY_KEYS = ['oui.vendor', 'oui.organisation', 'service.listen', 'service.client'];
+const INVENTORY_KEYS = ['oui.vendor', 'oui.organisation', 'zone.kind', 'service.listen', 'service.client'];
 
 interface RawRule {
   id: string;
