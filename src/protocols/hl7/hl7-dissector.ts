@@ -6,7 +6,7 @@
  * PID-3 only through an HMAC that is neither kept beyond the flow nor emitted. Control ids (MSH-10) are used
  * to pair messages with their ACKs and never emitted. Keys are documented in docs/observations.md.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../dissector.js';
 import { componentBounds, componentText, DEFAULT_SEPARATORS, headerSeparators, partBounds, type Separators } from './hl7-segment.js';
 import { Framing, Hl7StreamReader, MLLP_START, type SegmentSink } from './hl7-stream.js';
@@ -41,11 +41,40 @@ const MAX_PATIENTS = 65536;
 const MAX_CONTROL_ID = 64;
 /** Distinct values remembered per key and side for de-duplicating facts. */
 const MAX_REMEMBERED = 64;
-/** Octets of the keyed patient hash kept: 128 bits make collisions between patients negligible. */
-const PATIENT_HASH_OCTETS = 16;
+const segCode = (id: string): number => (id.charCodeAt(0) << 16) | (id.charCodeAt(1) << 8) | id.charCodeAt(2);
+const SEG_MSH = segCode('MSH');
+const SEG_FHS = segCode('FHS');
+const SEG_BHS = segCode('BHS');
+const SEG_MSA = segCode('MSA');
+const SEG_PID = segCode('PID');
 
 /** Per-process key for the patient hash: nothing derived from it survives the process. */
-const PATIENT_KEY = randomBytes(32);
+const PATIENT_KEY = randomBytes(16);
+const SEED_A = PATIENT_KEY.readUInt32LE(0);
+const SEED_B = PATIENT_KEY.readUInt32LE(4);
+const SEED_C = PATIENT_KEY.readUInt32LE(8);
+const SEED_D = PATIENT_KEY.readUInt32LE(12);
+
+/**
+ * A keyed 128-bit hash of a patient identifier (four FNV-1a lanes from secret seeds), for counting
+ * distinct patients in a flow. It only ever lives in the flow's memory, is never emitted, stored or
+ * logged, and its key dies with the process; a cryptographic MAC per PID segment cost more than the
+ * rest of the HL7 parse.
+ */
+function patientHash(seg: Buffer, start: number, end: number): string {
+  let a = SEED_A ^ 0x811c9dc5;
+  let b = SEED_B ^ 0x811c9dc5;
+  let c = SEED_C ^ 0x811c9dc5;
+  let d = SEED_D ^ 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const x = seg[i];
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b ^ x, 0x01000193) ^ (a >>> 15);
+    c = Math.imul(c ^ x ^ (b >>> 7), 0x01000193);
+    d = Math.imul(d ^ x ^ (c >>> 11), 0x01000193);
+  }
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${(c >>> 0).toString(36)}.${(d >>> 0).toString(36)}.${end - start}`;
+}
 
 /**
  * Counts are emitted as they grow, at 1, 2, 5, 10, 20, 50...: the largest value seen for a flow is a lower
@@ -96,6 +125,8 @@ interface Side {
   utf8: boolean;
   segmentsSeen: number;
   readonly segmentIds: Set<string>;
+  /** Segment ids seen, as three-octet numbers (the fast check before `segmentIds`). */
+  readonly segmentCodes: Set<number>;
   readonly phiIds: Set<string>;
   messages: number;
   readonly patients: Set<string>;
@@ -108,7 +139,8 @@ interface Side {
 
 class Hl7Session implements DissectorSession {
   private readonly sides: [Side, Side];
-  private readonly seen = new Map<string, Set<string | number | boolean>>();
+  /** Facts already emitted, per direction and key: each is emitted once per side. */
+  private readonly seen: [Map<string, Set<string | number | boolean>>, Map<string, Set<string | number | boolean>>] = [new Map(), new Map()];
   private readonly bounds: [number, number] = [0, 0];
   private readonly inner: [number, number] = [0, 0];
 
@@ -151,6 +183,7 @@ class Hl7Session implements DissectorSession {
       utf8: false,
       segmentsSeen: 0,
       segmentIds: new Set(),
+      segmentCodes: new Set(),
       phiIds: new Set(),
       messages: 0,
       patients: new Set(),
@@ -162,8 +195,9 @@ class Hl7Session implements DissectorSession {
 
   private segment(dir: Direction, seg: Buffer, length: number, cut: boolean): void {
     const side = this.sides[dir];
-    const id = seg.toString('latin1', 0, 3);
-    const header = id === 'MSH' || id === 'FHS' || id === 'BHS';
+    // The segment id as a number: no string per segment, only for ids not seen before in this flow.
+    const code = length >= 3 ? (seg[0] << 16) | (seg[1] << 8) | seg[2] : -1;
+    const header = code === SEG_MSH || code === SEG_FHS || code === SEG_BHS;
     if (side.segmentsSeen++ === 0 && side.reader.framing === Framing.Bare && !header) {
       // A bare stream must open with a header segment; anything else is not HL7.
       side.reader.stopped = true;
@@ -173,16 +207,19 @@ class Hl7Session implements DissectorSession {
       side.framingReported = true;
       this.emit('hl7.mllp', side.reader.framing === Framing.Mllp, dir);
     }
-    this.noteSegmentId(dir, side, id);
+    if (!side.segmentCodes.has(code)) {
+      side.segmentCodes.add(code);
+      this.noteSegmentId(dir, side, seg.toString('latin1', 0, Math.min(3, length)));
+    }
     if (header) {
       const separators = headerSeparators(seg, length);
       if (separators === null) return;
       side.separators = separators;
-      if (id === 'MSH') this.header(dir, side, seg, length, cut);
+      if (code === SEG_MSH) this.header(dir, side, seg, length, cut);
       else this.emit('hl7.batch', true, dir);
-    } else if (id === 'MSA') {
+    } else if (code === SEG_MSA) {
       this.acknowledgment(dir, side, seg, length, cut);
-    } else if (id === 'PID') {
+    } else if (code === SEG_PID) {
       this.patient(side, seg, length, cut);
       if (isCountStep(side.patients.size) && side.patients.size > 0) this.emit('hl7.patients', side.patients.size, dir);
     }
@@ -279,15 +316,14 @@ class Hl7Session implements DissectorSession {
     let end = b[0];
     while (end < b[1] && seg[end] !== sep.repetition) end++;
     if (end === b[0]) return;
-    const digest = createHmac('sha256', PATIENT_KEY).update(seg.subarray(b[0], end)).digest();
-    side.patients.add(digest.toString('latin1', 0, PATIENT_HASH_OCTETS));
+    side.patients.add(patientHash(seg, b[0], end));
   }
 
   private emit(key: string, value: string | number | boolean | string[], from: Direction): void {
-    const id = from === 0 ? key : `${key}\u0000`;
+    const seen = this.seen[from];
     const remembered = Array.isArray(value) ? value.join('|') : value;
-    let values = this.seen.get(id);
-    if (values === undefined) this.seen.set(id, (values = new Set()));
+    let values = seen.get(key);
+    if (values === undefined) seen.set(key, (values = new Set()));
     if (values.has(remembered)) return;
     if (values.size < MAX_REMEMBERED) values.add(remembered);
     this.ctx.emit(key, value, from);

@@ -59,6 +59,8 @@ export class Hl7StreamReader {
   private headerSegment = false;
   private escapeState = Escape.None;
   private escapeLength = 0;
+  /** Non-ASCII text is a fact about the stream: reported once. */
+  private nonAsciiSeen = false;
   /** Field separator and escape character of the current message, for escape-sequence detection. */
   field = DEFAULT_SEPARATORS.field;
   escape = DEFAULT_SEPARATORS.escape;
@@ -67,6 +69,28 @@ export class Hl7StreamReader {
 
   push(buf: Buffer, pos: number, end: number): void {
     for (; pos < end && !this.stopped; pos++) {
+      // Fast path through the body of a segment (results can carry megabytes of encapsulated
+      // data): octets that end nothing and start no escape are only counted and, near the start
+      // of the segment, kept.
+      if (this.segLength >= 7 && this.escapeState === Escape.None && (this.framing === Framing.Bare || (this.framing === Framing.Mllp && this.inFrame))) {
+        const esc = this.escape;
+        let i = pos;
+        while (i < end) {
+          const c = buf[i];
+          if (c === CR || c === LF || c === MLLP_END || c === MLLP_START || c === esc || c >= 0x80) break;
+          i++;
+        }
+        // Stop short of MAX_FRAME so the octet-by-octet path sees the frame overflow where it happens.
+        if (this.framing === Framing.Mllp && this.frameLength + (i - pos) > MAX_FRAME) i = pos + Math.max(0, MAX_FRAME - this.frameLength);
+        const n = i - pos;
+        if (n > 0) {
+          if (this.segLength < MAX_KEPT_SEGMENT) buf.copy(this.kept, this.segLength, pos, Math.min(i, pos + MAX_KEPT_SEGMENT - this.segLength));
+          this.segLength += n;
+          if (this.framing === Framing.Mllp) this.frameLength += n;
+          pos = i;
+          if (pos >= end) return;
+        }
+      }
       const c = buf[pos];
       if (this.framing === Framing.Unknown) {
         if (c === CR || c === LF || c === 0x20 || c === 0x09) continue;
@@ -126,7 +150,10 @@ export class Hl7StreamReader {
     if (this.segLength < 0) return;
     const at = this.segLength++;
     if (at < MAX_KEPT_SEGMENT) this.kept[at] = c;
-    if (c >= 0x80) this.sink.nonAscii();
+    if (c >= 0x80 && !this.nonAsciiSeen) {
+      this.nonAsciiSeen = true;
+      this.sink.nonAscii();
+    }
     if (at === 3) {
       this.headerSegment = isHeader(this.kept);
       if (this.headerSegment) this.field = c;
