@@ -196,7 +196,7 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   for (const id of deviceIds) {
     const device = devices.get(id)!;
     const behaviour = behaviourRoles({ facts: facts.get(id) ?? [], links: links.get(id) ?? [], router: routers.has(id) || (device.identity_kind === 'mac' && routesSubnets(ipsOf.get(id) ?? [])) }, (p) => category.get(p) ?? null);
-    const cands = [...firstPass.get(id)!, ...candidatesFor([], null, [], behaviour, { ...k, oui: NO_OUI, portHints: null })];
+    const cands = [...firstPass.get(id)!, ...candidatesFor([], null, [], behaviour, k)];
     const chosen = chooseAttributes(cands, k.taxonomy);
     if (chosen.role?.impliedBy === 'category') {
       const category = chosen.category!;
@@ -237,8 +237,6 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   }
   await s.replaceZones([...existing.values()]);
 }
-
-const NO_OUI = { lookup: () => null } as unknown as AttributeKnowledge['oui'];
 
 /** The identity resolver's router test, over every address a MAC-keyed device has held. */
 function routesSubnets(ips: readonly string[]): boolean {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { openStore, type Dialect, type OpenedStore } from './open-store.js';
-import type { AttributeCandidateTable, ConnectionFactTable, Database, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
+import type { AttributeCandidateTable, ConnectionFactTable, ConnectionTable, Database, DeviceIdentifierTable, ServiceTable, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
 import { col, excluded, greatest, least, upsertRows } from './upsert.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
@@ -9,37 +9,11 @@ export type CandidateRow = Selectable<AttributeCandidateTable>;
 export type NewDevice = Omit<DeviceTable, 'id' | 'attribute_summary' | 'randomised_mac' | 'shared_address'> &
   Partial<Pick<DeviceTable, 'attribute_summary' | 'randomised_mac' | 'shared_address'>>;
 
-export interface IdentifierInput {
-  device_id: number;
-  kind: IdentifierKind;
-  value: string;
-  first_seen: number;
-  last_seen: number;
-  source: string;
-}
+export type IdentifierInput = DeviceIdentifierTable;
 
-export interface ServiceInput {
-  device_id: number;
-  transport: string;
-  port: number;
-  direction: 'listen' | 'client';
-  service: string | null;
-  flows: number;
-  first_seen: number;
-  last_seen: number;
-}
+export type ServiceInput = ServiceTable;
 
-export interface ConnectionInput {
-  client_id: number;
-  server_id: number;
-  transport: string;
-  port: number;
-  service: string | null;
-  flows: number;
-  bytes: number;
-  first_seen: number;
-  last_seen: number;
-}
+export type ConnectionInput = ConnectionTable;
 
 export interface DeviceQuery {
   category?: string;
