@@ -5,7 +5,7 @@
  * peak RSS come from GNU time so every tool is measured the same way, from outside.
  *
  * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N] [--settle S]
- * Names for --only: vigil, vigil-dns, vigil-none, vigil-inventory, vigil-w2, bare, tshark, suricata, ndpi.
+ * Names for --only: vigil, vigil-nodetect, vigil-dns, vigil-none, vigil-inventory, vigil-w2, bare, tshark, suricata, ndpi.
  * `vigil` runs every dissector; `vigil-dns` only the foundation's DNS dissector; `vigil-none`
  * decode and flows alone, so the cost of each layer can be read off the table.
  * Results: a table on stdout and bench/.cache/last-run.json; each tool's output in bench/.cache/logs/.
@@ -18,7 +18,7 @@ import { bareLoop } from './bare-loop.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, GENERATOR_VERSION, cacheDir, ensureCapture, formatSize, parseSize, repoRoot } from './generate-capture.js';
 
 const GNU_TIME = '/usr/bin/time';
-/** Targets the lead set for `vigil analyze` (see docs/benchmark.md). */
+/** Speed and memory targets for `vigil analyze` (see docs/benchmark.md). */
 const TARGET_VS_BARE = 0.6;
 const TARGET_RSS_MIB = 512;
 const TOOL_TIMEOUT_MS = 60 * 60 * 1000;
@@ -116,6 +116,15 @@ const TOOLS: Tool[] = [
     runs: 1,
     unavailable: () => vigilUnavailable(false),
     command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
+  },
+  {
+    // Threat detection is on by default in `vigil`: this is its cost's baseline.
+    id: 'vigil-nodetect',
+    label: 'vigil analyze --no-detect',
+    runs: 1,
+    unavailable: () => vigilUnavailable(false),
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--no-detect', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {

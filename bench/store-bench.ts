@@ -14,29 +14,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { InventoryStore } from '../src/store/inventory-store.js';
 import { Rng } from '../src/simulate/rng.js';
+import { fillDevices } from './synthetic-devices.js';
 
 const TARGET_INGEST_PER_S = 200_000;
 const TARGET_QUERY_MS = 50;
-const CATEGORIES = ['infusion-pump', 'patient-monitor', 'workstation', 'server', 'printer', 'voip-phone', 'imaging-ct', 'lab-analyzer', 'ventilator', 'network'];
 const KEYS = ['dhcp.hostname', 'dhcp.param_request_list', 'dhcp.vendor_class', 'http.user_agent', 'tls.ja3', 'tls.sni', 'dns.query', 'ntp.version', 'snmp.sysdescr', 'hl7.message_type'];
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const mac = (n: number) => ['02', ...[24, 16, 8, 0].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0')), '00'].join(':');
-
-async function fillDevices(store: InventoryStore, n: number, rng: Rng, from = 0): Promise<number[]> {
-  const ids: number[] = [];
-  await store.transaction(async (s) => {
-    for (let i = from; i < from + n; i++) {
-      ids.push(
-        await s.createDevice({ identity_kind: 'mac', identity: mac(i), first_seen: 1e9, last_seen: 1e9 + rng.below(86400), mac: mac(i), ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, vlan: 20, hostname: `host-${i}`, vendor: 'Vendor', model: 'Model', firmware: '1.0', os: null, serial: null, category: rng.pick(CATEGORIES), role: null, zone: 'vlan-20' }),
-      );
-    }
-  });
-  return ids;
 }
 
 async function ingest(store: InventoryStore, deviceIds: number[], n: number, rng: Rng): Promise<number> {

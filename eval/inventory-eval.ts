@@ -17,6 +17,7 @@ import { deviceReports, type DeviceReport } from '../src/inventory/device-report
 import { OuiRegistry } from '../src/inventory/oui.js';
 import { canonicalVendor } from '../src/inventory/vendor-names.js';
 import { simulate, parseDuration, type Truth, type TruthDevice } from '../src/simulate/index.js';
+import { siteFile } from '../src/simulate/site-file.js';
 import { InventoryStore } from '../src/store/inventory-store.js';
 import { recogniseWorkflows } from '../src/graph/workflows.js';
 
@@ -159,21 +160,6 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
     for (const f of failures.slice(0, show)) console.log(`    ${f.truth.padEnd(28)} ${f.attribute.padEnd(9)} expected ${JSON.stringify(f.expected)}, got ${JSON.stringify(f.got)}`);
   }
   return scores;
-}
-
-/** The site file a hospital would write for the simulated one: its zones, with their kind. */
-function siteFile(truth: Truth): string {
-  const kindOf = (id: string, name: string): string => {
-    const t = `${id} ${name}`.toLowerCase();
-    if (t.includes('guest')) return 'guest';
-    if (t.includes('building')) return 'building';
-    if (t.includes('management')) return 'management';
-    if (t.includes('edge') || t.includes('dmz')) return 'dmz';
-    if (/icu|intensive|emergency|ward|operating|radiology|laborator|clinical/.test(t)) return 'clinical';
-    return 'it';
-  };
-  const zones = (truth as unknown as { zones: { id: string; name: string; vlan: number; subnet: string }[] }).zones;
-  return ['zones:', ...zones.flatMap((z) => [`  - id: ${z.id}`, `    name: ${JSON.stringify(z.name)}`, `    kind: ${kindOf(z.id, z.name)}`, `    subnets: [${z.subnet}]`, `    vlans: [${z.vlan}]`])].join('\n') + '\n';
 }
 
 function printScores(scores: Record<string, Score>): void {

@@ -6,7 +6,7 @@ import { CaptureFormatError } from '../capture/capture-error.js';
 import type { CaptureSink } from '../capture/capture-sink.js';
 import type { PacketRecord } from '../capture/packet-record.js';
 import { ipText, macText } from '../decode/address-text.js';
-import { L3_ARP, L3_IPV4, L3_IPV6 } from '../decode/decoded-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, type DecodedPacket } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
 import { FlowDissection, type DissectionOptions, type ObservationSink } from '../flow/flow-dissection.js';
 import { FlowTable, type FlowEndReason, type FlowTableOptions } from '../flow/flow-table.js';
@@ -40,6 +40,8 @@ export interface AnalyzerOptions {
   rawObservationKeys?: ReadonlySet<string>;
   onRawObservation?: (o: Observation) => void;
   onWarning?: (message: string) => void;
+  /** Receives every packet as it is read and decoded (the packet store); both are reused: copy what you keep. */
+  onPacket?: (rec: PacketRecord, p: DecodedPacket) => void;
 }
 
 /**
@@ -100,6 +102,7 @@ export class Analyzer implements ObservationSink {
     this.bytes += rec.origLen;
     this.capturedBytes += rec.caplen;
     const p = this.decoder.decode(rec);
+    this.options.onPacket?.(rec, p);
     const ts = p.ts;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;

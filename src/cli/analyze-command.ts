@@ -14,6 +14,8 @@ export interface AnalyzeCommandOptions {
   workers?: number;
   json?: boolean;
   maxFlows?: number;
+  /** Keep the same addresses on two VLANs as two flows (default: one flow). */
+  vlanAwareFlows?: boolean;
   quiet?: boolean;
   /** `all`, `none`, or comma-separated dissector names. */
   dissectors?: string;
@@ -23,6 +25,20 @@ export interface AnalyzeCommandOptions {
   site?: string;
   /** Folders of extra fingerprint rules. */
   rules?: string[];
+  /** Threat detection (default on; `--no-detect` turns it off). */
+  detect?: boolean;
+  /** IOC files (CSV or STIX 2.1) for `ioc.match`. */
+  ioc?: string[];
+  /** Files of approved destinations (see src/detect/approved.ts). */
+  approved?: string[];
+  /** Keep every packet in a rolling store in this folder (docs/forensics.md). */
+  packetStore?: string;
+  packetStoreMaxBytes?: number;
+  packetStoreMaxAge?: number;
+  packetStoreKey?: string;
+  alertsSyslog?: string;
+  alertsCef?: string;
+  alertsWebhook?: string;
 }
 
 export interface AnalyzeRun {
@@ -39,18 +55,32 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   // Load the knowledge and site before reading: a bad rule file should fail in a second, not after an hour of capture.
   const inventory = db ? await prepareInventory(options) : null;
   const collector = inventory?.collector;
-  const hooks: Pick<AnalyzerOptions, 'onFlow' | 'onObservation' | 'onRawObservation' | 'rawObservationKeys'> = collector
+  const inventoryHooks: Pick<AnalyzerOptions, 'onFlow' | 'onObservation' | 'onRawObservation' | 'rawObservationKeys'> = collector
     ? { onFlow: (f) => collector.flow(f), onObservation: (o) => collector.observation(o), onRawObservation: (o) => collector.rawObservation(o), rawObservationKeys: WORKFLOW_KEYS }
     : {};
+  const detection = options.detect === false ? null : await import('../detect/detection-run.js');
+  const detector = detection ? new (await import('../detect/detector.js')).Detector({ iocFiles: options.ioc, approved: (await import('../detect/approved.js')).loadApproved(options.approved ?? []) }) : null;
+  for (const e of detector?.iocs.errors ?? []) warn(e);
+  const hooks = detection && detector ? detection.chainHooks(inventoryHooks, detector) : inventoryHooks;
+  // The packet store sees packets in the reading thread, so it needs the one-thread analysis.
+  if (options.packetStore && (options.workers ?? 1) > 1) throw new Error('--packet-store keeps packets in the reading thread: use it without --workers');
+  const packets = options.packetStore
+    ? (await import('../forensics/packet-store-hook.js')).packetStoreHook(options.packetStore, {
+        ...(options.packetStoreMaxBytes ? { maxBytes: options.packetStoreMaxBytes } : {}),
+        ...(options.packetStoreMaxAge ? { maxAgeS: options.packetStoreMaxAge } : {}),
+        keyFile: options.packetStoreKey,
+      })
+    : null;
   const analyzer =
     (options.workers ?? 1) > 1
-      ? new (await import('../analyze/parallel/parallel-analysis.js')).ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, dissectors, onWarning: warn, ...hooks })
+      ? new (await import('../analyze/parallel/parallel-analysis.js')).ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, vlanAware: options.vlanAwareFlows, dissectors, onWarning: warn, ...hooks })
       : new Analyzer({
           outDir: options.out,
-          flowTable: options.maxFlows ? { maxFlows: options.maxFlows } : undefined,
+          flowTable: { ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}), vlanAware: options.vlanAwareFlows ?? false },
           dissectors: selectDissectors(dissectors),
           onWarning: warn,
           ...hooks,
+          ...(packets ? { onPacket: (rec, p) => packets.onPacket(rec, p) } : {}),
           ...extra,
         });
   const rejected: string[] = [];
@@ -74,9 +104,17 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
     const { writeInventory } = await import('./inventory-output.js');
     inventoryLine = await writeInventory(db, inventory, { name, packets: summary.packets, bytes: summary.bytes, firstTs: summary.firstTs, lastTs: summary.lastTs }, options.out);
   }
+  let alertsLine: string | null = null;
+  if (detection && detector && summary.files.length > 0) {
+    const finished = await detection.finishDetection(detector, { db, out: options.out, syslog: options.alertsSyslog, cef: options.alertsCef, webhook: options.alertsWebhook, warn });
+    alertsLine = finished.line;
+    // The packets around each alert outlive the store's retention.
+    for (const a of finished.result.alerts) packets?.onAlert(a.firstTs, `alert ${a.uid}: ${a.rule}`);
+  }
+  await packets?.close();
   // When no input was a capture there is nothing to summarise: the error lines say it all.
   const nothingRead = summary.files.length === 0 && rejected.length > 0;
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else if (!options.quiet && !nothingRead) process.stdout.write(formatSummary(summary) + '\n' + (inventoryLine ? inventoryLine + '\n' : ''));
+  else if (!options.quiet && !nothingRead) process.stdout.write(formatSummary(summary) + '\n' + (inventoryLine ? inventoryLine + '\n' : '') + (alertsLine ? alertsLine + '\n' : ''));
   return { summary, rejected };
 }

@@ -1,3 +1,4 @@
+import { findDevice } from '../inventory/find-device.js';
 import { blastRadius, DEFAULT_MAX_HOPS, reachersOf, type ClinicalWeight } from '../graph/blast-radius.js';
 import { chokePoints } from '../graph/choke-points.js';
 import { DeviceGraph } from '../graph/device-graph.js';
@@ -6,23 +7,6 @@ import { Taxonomy } from '../inventory/taxonomy.js';
 import { recogniseWorkflows, workflowsOf, type WorkflowInstance } from '../graph/workflows.js';
 import { InventoryStore } from '../store/inventory-store.js';
 import { defaultDbLocation } from './inventory-output.js';
-
-/** A device named by inventory id, IP, MAC or hostname (case-insensitive). */
-async function findDevice(store: InventoryStore, name: string): Promise<number | null> {
-  const q = name.trim().toLowerCase();
-  if (/^\d+$/.test(q)) {
-    const byId = await store.devicesById([Number(q)]);
-    if (byId.length > 0) return Number(byId[0].id);
-  }
-  const kinds = ['ip', 'mac', 'hostname'] as const;
-  const found = await store.devicesByIdentifier(kinds.map((kind) => ({ kind, value: q })));
-  for (const kind of kinds) {
-    const id = found.get(`${kind}:${q}`);
-    if (id !== undefined) return id;
-  }
-  const row = await store.db.selectFrom('devices').select('id').where((eb) => eb(eb.fn('lower', ['hostname']), '=', q)).executeTakeFirst();
-  return row ? Number(row.id) : null;
-}
 
 const weightText = (w: ClinicalWeight) =>
   `${w.devices} devices` +

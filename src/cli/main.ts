@@ -39,12 +39,23 @@ program
   .option('--json', 'print the summary as JSON instead of text')
   .option('--workers <n>', 'spread flows over this many worker threads', positiveInt('--workers'), 1)
   .option('--max-flows <n>', 'flows held at once before the stalest are evicted', positiveInt('--max-flows'))
+  .option('--vlan-aware-flows', 'keep the same addresses on two VLANs as two flows (for sites that reuse addresses across VLANs)')
   .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls', dissectorList, 'all')
   .option('-q, --quiet', 'print nothing but errors')
   .option('--db <store>', 'inventory store to update: a SQLite file or a postgres:// URL (default ./vigil.db, or $VIGIL_DB)')
   .option('--no-db', 'keep no inventory')
   .option('--site <file.yaml>', 'site file mapping subnets and VLANs to departments and zones')
+  .option('--packet-store <dir>', 'keep every packet in a rolling store in this folder, for vigil pcap (docs/forensics.md)')
+  .option('--packet-store-max-bytes <n>', 'disk bound of the packet store, e.g. 500000000000 (default 10 GiB)', positiveInt('--packet-store-max-bytes'))
+  .option('--packet-store-max-age <seconds>', 'oldest packets kept, in seconds (default 30 days)', positiveInt('--packet-store-max-age'))
+  .option('--packet-store-key <file>', 'encrypt closed segments with AES-256-GCM using this 32-byte key file')
   .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--no-detect', 'run no threat detection')
+  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--approved <file>', 'approved destinations, JSON {"domains": [...], "addresses": [...]} (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--alerts-syslog <url>', 'send alerts as RFC 5424 syslog to udp://host:port or tcp://host:port')
+  .option('--alerts-cef <url>', 'send alerts as CEF to udp://host:port or tcp://host:port')
+  .option('--alerts-webhook <url>', 'POST alerts as JSON to this URL')
   .action(async (captures: string[], opts) => {
     const { analyzeCommand } = await import('./analyze-command.js');
     const run = await analyzeCommand(captures, opts);
@@ -69,6 +80,7 @@ program
   .description('Write a synthetic hospital capture (pcapng) and its ground truth (JSON); no patient in it is real')
   .requiredOption('-o, --out <file.pcapng>', 'capture to write')
   .option('--truth <file.json>', 'ground truth to write (default: <out>.truth.json)')
+  .option('--site <file.yaml>', "also write the hospital's site file (zones, subnets, VLANs) for analyze --site")
   .option('--seed <n>', 'random seed: the same seed writes the same bytes (default 1)')
   .option('--devices <n>', 'devices in the hospital, at least about 70 (default 400)')
   .option('--duration <d>', 'traffic span, e.g. 45m, 2h, 1d (default 2h)')
@@ -130,11 +142,181 @@ program
   });
 
 program
+  .command('risk')
+  .description('Recompute every device\'s risk (0-100) with clinical context and list the top, by patient safety or privacy')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--by <view>', 'safety (default) or privacy')
+  .option('--limit <n>', 'how many to list (default 20)', positiveInt('--limit'))
+  .option('--json', 'as JSON, each score with its factors and weights')
+  .action(async (opts) => {
+    const { riskCommand } = await import('./risk-command.js');
+    process.exitCode = await riskCommand(opts);
+  });
+
+program
+  .command('mitigate')
+  .description('Mitigation options for a device, each with its predicted risk and operational cost; the cheapest that brings it under the target first')
+  .argument('<device>', 'inventory id, IP, MAC or hostname')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'as JSON')
+  .action(async (device: string, opts) => {
+    const { mitigateCommand } = await import('./mitigate-command.js');
+    process.exitCode = await mitigateCommand(device, opts);
+  });
+
+program
+  .command('whatif')
+  .description('Apply a plan of mitigations and zone moves to a copy of the risk inputs and show risk before and after (nothing is changed)')
+  .argument('<plan.yaml>', 'actions: [{devices: [...] | group: category:ID, apply: [mitigation ids], moveTo: zone id}]')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'as JSON')
+  .action(async (plan: string, opts) => {
+    const { whatIfCommand } = await import('./mitigate-command.js');
+    process.exitCode = await whatIfCommand(plan, opts);
+  });
+
+program
+  .command('policy')
+  .description('The allowlist of exactly the conversations a device\'s (or a group\'s) clinical workflows use, verified by replaying the capture')
+  .argument('<target>', 'a device (id, IP, MAC, hostname) or a group: category:ID, zone:ID, role:ID')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--format <format>', 'nftables, cisco, panos or json (default json)')
+  .action(async (target: string, opts) => {
+    const { policyCommand } = await import('./policy-command.js');
+    process.exitCode = await policyCommand(target, opts);
+  });
+
+program
+  .command('serve')
+  .description('Serve the REST API (document at /api/docs) and the dashboard on an inventory store')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--port <n>', 'port (default 8080)', positiveInt('--port'))
+  .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)')
+  .option('--tls-cert <file.pem>', 'serve HTTPS with this certificate (with --tls-key)')
+  .option('--tls-key <file.pem>', 'private key of the certificate')
+  .option('--new-admin-token', 'make and print a new admin token (the first one is printed only once)')
+  .option('--log <level>', 'server log level: error, warn, info, debug (default warn)')
+  .option('--packet-store <dir>', 'packet store folder (vigil analyze --packet-store) for packet downloads')
+  .action(async (opts) => {
+    const { serveCommand } = await import('./serve-command.js');
+    process.exitCode = await serveCommand(opts);
+  });
+
+const token = program.command('token').description('API tokens: each has a role, viewer < analyst < admin; secrets are shown once and stored hashed');
+token
+  .command('create')
+  .description('Make a token and print it once')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--name <name>', 'who or what uses it')
+  .option('--role <role>', 'viewer, analyst or admin (default viewer)')
+  .option('--ttl-days <n>', 'expire after this many days', positiveInt('--ttl-days'))
+  .option('--json', 'as JSON')
+  .action(async (opts) => {
+    const { tokenCommand } = await import('./serve-command.js');
+    process.exitCode = await tokenCommand('create', opts);
+  });
+token
+  .command('list')
+  .description('Tokens with their role and dates (never their secret)')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'as JSON')
+  .action(async (opts) => {
+    const { tokenCommand } = await import('./serve-command.js');
+    process.exitCode = await tokenCommand('list', opts);
+  });
+token
+  .command('revoke')
+  .description('Revoke a token by id')
+  .argument('<id>', 'token id (from `vigil token list`)', positiveInt('<id>'))
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .action(async (id: number, opts) => {
+    const { tokenCommand } = await import('./serve-command.js');
+    process.exitCode = await tokenCommand('revoke', { ...opts, id });
+  });
+
+program
+  .command('alerts')
+  .description('Alerts raised by detection: list them, or acknowledge / resolve one by id')
+  .argument('[action]', 'ack or resolve')
+  .argument('[id]', 'alert id')
+  .option('--db <store>', 'inventory store: a SQLite file or a postgres:// URL (default ./vigil.db, or $VIGIL_DB)')
+  .option('--status <status>', 'only alerts with this status: new, acknowledged, resolved')
+  .option('--severity <level>', 'only alerts at or above: low, medium, high, critical')
+  .option('--limit <n>', 'at most this many', positiveInt('--limit'), 100)
+  .option('--json', 'print JSON')
+  .option('--by <name>', 'who acknowledges or resolves (default $USER)')
+  .option('--incidents', 'list incidents (alerts grouped by attacker or victim) instead of alerts')
+  .action(async (action: string | undefined, id: string | undefined, opts) => {
+    const { alertsCommand } = await import('./alerts-command.js');
+    process.exitCode = await alertsCommand(action, id, opts);
+  });
+
+const kb = program.command('kb').description('The vulnerability knowledge base: CSAF advisories, CVE records, NVD, CISA KEV, FIRST EPSS');
+kb.command('import')
+  .description('Import feed files, or every .json/.csv under folders (format recognised from content)')
+  .argument('<paths...>', 'files or folders')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'per-file counts and errors as JSON')
+  .action(async (paths: string[], opts) => {
+    const { kbImportCommand } = await import('./vuln-commands.js');
+    process.exitCode = await kbImportCommand(paths, opts);
+  });
+kb.command('status')
+  .description('The imported feeds: formats, entries, dates, errors')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'as JSON')
+  .action(async (opts) => {
+    const { kbStatusCommand } = await import('./vuln-commands.js');
+    process.exitCode = await kbStatusCommand(opts);
+  });
+
+program
+  .command('vulns')
+  .description('Vulnerabilities that can be exploited here: matches, reachability, attack paths and an SSVC decision per device')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--device <device>', 'one device (inventory id, IP, MAC or hostname), with every decision point and path')
+  .option('--all', 'list deferred findings too')
+  .option('--json', 'summary and every finding as JSON')
+  .option('--vex <file>', 'write CycloneDX VEX: to this file with --device, else one file per device into this folder')
+  .action(async (opts) => {
+    const { vulnsCommand } = await import('./vuln-commands.js');
+    process.exitCode = await vulnsCommand(opts);
+  });
+
+program
+  .command('pcap')
+  .description('Packets from the packet store (by device, address, port, protocol, time, flow or alert) to a pcapng file, redacted by default; the export is hashed and recorded in the audit log')
+  .requiredOption('--store <dir>', 'packet store folder (written by vigil analyze --packet-store)')
+  .requiredOption('-o, --out <file>', 'pcapng file to write')
+  .option('--db <store>', 'inventory store: devices, alerts and the audit log (default ./vigil.db, or $VIGIL_DB)')
+  .option('--device <device>', 'packets from or to any address of this device (inventory id, IP, MAC or hostname)')
+  .option('--ip <address...>', 'packets from or to these addresses')
+  .option('--port <n>', 'source or destination port')
+  .option('--proto <name>', 'IP protocol: tcp, udp, icmp, icmpv6, sctp or a number')
+  .option('--from <time>', 'from this time (ISO 8601, UTC unless a zone is given, or seconds since the epoch)')
+  .option('--to <time>', 'up to this time')
+  .option('--flow <a:port-b:port>', 'one connection, both directions (IPv6 as [address]:port)')
+  .option('--alert <id>', 'packets of the alert\'s hosts around it (see --before, --after)')
+  .option('--before <s>', 'seconds before an alert (default 300)')
+  .option('--after <s>', 'seconds after an alert (default 60)')
+  .option('--redact', 'mask HL7, DICOM and ASTM patient values (the default)')
+  .option('--no-redact', 'keep HL7, DICOM and ASTM patient values')
+  .option('--key-file <file>', 'key of an encrypted packet store')
+  .option('--json', 'print the result as JSON')
+  .action(async (opts) => {
+    const { pcapCommand } = await import('./pcap-command.js');
+    process.exitCode = await pcapCommand(opts);
+  });
+
+program
   .command('demo', { hidden: true })
-  .description('Analyse the bundled capture and print its summary (what `npm start` runs)')
-  .action(async () => {
+  .description('Analyse the bundled capture into ./vigil.db unless it exists, then serve the dashboard (what `npm start` runs)')
+  .option('--db <file>', 'store to analyse into and serve (default ./vigil.db)')
+  .option('--port <n>', 'port (default 8080)', positiveInt('--port'))
+  .option('--no-serve', 'analyse only')
+  .action(async (opts) => {
     const { demoCommand } = await import('./demo-command.js');
-    process.exitCode = await demoCommand();
+    process.exitCode = await demoCommand(opts);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,5 +1,7 @@
 /** `vigil simulate`: writes a synthetic hospital capture (pcapng) and its ground truth (JSON). */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { siteFile } from '../simulate/site-file.js';
 import { ATTACKS, DEFAULTS, DEMO_OPTIONS, parseDuration, simulate, type SimulateResult } from '../simulate/index.js';
 
 export interface SimulateCommandOptions {
@@ -17,6 +19,8 @@ export interface SimulateCommandOptions {
   rateScale?: string | number;
   knowledgeDir?: string;
   quiet?: boolean;
+  /** Also write the hospital's site file (YAML) here. */
+  site?: string;
 }
 
 function int(name: string, v: string | number | undefined, dflt: number, min: number): number {
@@ -48,33 +52,10 @@ export function simulateCommand(opts: SimulateCommandOptions): SimulateResult {
     out: resolve(opts.out),
     truth: resolve(truth),
   });
+  if (opts.site) writeFileSync(opts.site, siteFile(r.truth));
   if (!opts.quiet) {
     process.stderr.write(`wrote ${opts.out}: ${r.packets} packets, ${(r.bytes / 2 ** 20).toFixed(1)} MiB, ${r.devices} devices, ` +
       `${r.truth.attacks.length} attacks in ${r.seconds.toFixed(1)} s (${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s); truth in ${truth}\n`);
   }
   return r;
-}
-
-/** Standalone use before the lead wires it into main.ts: node dist/src/cli/simulate-command.js --out x.pcapng ... */
-function parseArgs(argv: string[]): SimulateCommandOptions {
-  const o: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    const [k, inline] = a.slice(2).split('=', 2);
-    const key = k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (key === 'demo' || key === 'quiet') o[key] = true;
-    else o[key] = inline ?? argv[++i];
-  }
-  return o as unknown as SimulateCommandOptions;
-}
-
-import { fileURLToPath } from 'node:url';
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    simulateCommand(parseArgs(process.argv.slice(2)));
-  } catch (e) {
-    process.stderr.write(`vigil simulate: ${(e as Error).message}\n`);
-    process.exitCode = 2;
-  }
 }

@@ -17,10 +17,12 @@ export interface KeyScratch {
   hash: number;
   /** Whether `key` holds an IPv4 key (its IPv6-only words are zero). */
   v4: boolean;
+  /** Keep the same addresses on two VLANs apart (word 0 holds the VLANs); else word 0 is 0. */
+  vlanAware: boolean;
 }
 
 export function newKeyScratch(): KeyScratch {
-  return { key: new Uint32Array(KEY_WORDS), srcIsA: true, hash: 0, v4: true };
+  return { key: new Uint32Array(KEY_WORDS), srcIsA: true, hash: 0, v4: true, vlanAware: false };
 }
 
 /**
@@ -34,9 +36,11 @@ export function flowKeyOf(p: DecodedPacket, out: KeyScratch): void {
   const d = p.dstAddrOffset;
   const sp = p.fragment ? 0 : p.srcPort;
   const dp = p.fragment ? 0 : p.dstPort;
-  // Wireshark's conversation tables ignore VLANs; Vigil keeps them apart, because the same
-  // addresses on two VLANs are two different segments of a hospital, not one conversation.
-  k[0] = (p.vlanOuter << 12) | p.vlan;
+  // Like Zeek and Wireshark's conversation tables, VLANs are not part of a flow by default: a SPAN of
+  // access ports sees each packet once, on its sender's VLAN, so the two directions of a routed
+  // conversation (a modality on the imaging VLAN, the PACS in the data centre) carry different tags.
+  // Sites that reuse addresses across VLANs turn `vlanAware` on.
+  k[0] = out.vlanAware ? (p.vlanOuter << 12) | p.vlan : 0;
   let cmp = 0;
   if (p.l3 === L3_IPV4) {
     const sa = ((b[s] << 24) | (b[s + 1] << 16) | (b[s + 2] << 8) | b[s + 3]) >>> 0;

@@ -32,9 +32,13 @@ export interface FlowTableOptions {
    */
   serialStride: number;
   serialOffset: number;
+  /** Keep the same addresses on two VLANs as two flows (default: one flow, as Zeek does). */
+  vlanAware: boolean;
 }
 
 export const DEFAULT_MAX_FLOWS = 1 << 19;
+/** Both endpoints' MACs known from packets they sent: nothing more to learn. */
+const MACS_FROM_SENDERS = 15;
 
 /** Coarse TCP connection states. */
 export const TCP_STATE_NONE = 0;
@@ -106,7 +110,7 @@ export class FlowTable {
   origIsA: Uint8Array;
   history: Uint8Array;
   historyLength: Uint8Array;
-  /** MAC of endpoint A then B, 12 bytes a flow; `macKnown` bit 0 for A, bit 1 for B. */
+  /** MAC of endpoint A then B, 12 bytes a flow; `macKnown` bit 0 for A, bit 1 for B; bits 2 and 3 when taken from their own packets. */
   macs: Uint8Array;
   macKnown: Uint8Array;
   live: Uint8Array;
@@ -143,6 +147,7 @@ export class FlowTable {
     this.shortestTimeoutS = Math.min(t.tcpIdleS, t.udpIdleS, t.otherIdleS, t.closedS);
     this.serialStride = options.serialStride ?? 1;
     this.serialOffset = options.serialOffset ?? 0;
+    this.scratch.vlanAware = options.vlanAware ?? false;
     this.index = new Int32Array(0);
     this.indexMask = 0;
     this.keys = new Uint32Array(0);
@@ -226,9 +231,9 @@ export class FlowTable {
     st[sb + STAT_BYTES + dir] += p.wireLength;
     st[sb + STAT_PAYLOAD + dir] += p.payloadLength;
     if (ts > st[sb + STAT_LAST]) st[sb + STAT_LAST] = ts;
-    if (this.macKnown[id] !== 3) {
-      if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset);
-      if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset);
+    if (this.macKnown[id] !== MACS_FROM_SENDERS) {
+      if (p.srcMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 0 : 1, p.frame, p.srcMacOffset, true);
+      if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset, false);
     }
     if (tcp) this.tcpUpdate(id, dir, flags, p.payloadLength);
     if (ts >= this.nextSweepTs) this.sweep(ts);
@@ -417,10 +422,17 @@ export class FlowTable {
     this.end(victim, 'evicted');
   }
 
-  private learnMac(id: number, endpoint: 0 | 1, frame: Buffer, offset: number): void {
+  /**
+   * An endpoint's MAC is first taken from the destination of a packet to it, then replaced by the
+   * source of its own first packet: across a router the destination is the gateway's MAC, while a
+   * SPAN of access ports shows each sender's own MAC on the packets it sends.
+   */
+  private learnMac(id: number, endpoint: 0 | 1, frame: Buffer, offset: number, sender: boolean): void {
     const bit = endpoint === 0 ? 1 : 2;
-    if (this.macKnown[id] & bit) return;
-    this.macKnown[id] |= bit;
+    const fromSender = bit << 2;
+    const known = this.macKnown[id];
+    if (known & fromSender || (!sender && known & bit)) return;
+    this.macKnown[id] = known | bit | (sender ? fromSender : 0);
     const base = id * 12 + endpoint * 6;
     for (let i = 0; i < 6; i++) this.macs[base + i] = frame[offset + i];
   }

@@ -33,7 +33,8 @@ export interface WorkflowInstance {
   workflow: string;
   name: string;
   hub: WorkflowDevice & { part: string };
-  members: (WorkflowDevice & { part: string; flows: number; evidence: string[] })[];
+  /** `services`: the conversations (`tcp/104`) between the member and the hub that carry the workflow. */
+  members: (WorkflowDevice & { part: string; flows: number; evidence: string[]; services: string[] })[];
   flows: number;
   firstSeen: number;
   lastSeen: number;
@@ -79,7 +80,7 @@ const factHolds = (c: FactCondition, sender: string, key: string, valueText: str
  */
 export async function recogniseWorkflows(store: InventoryStore, definitions = loadWorkflowDefinitions()): Promise<WorkflowInstance[]> {
   const devices = new Map((await store.db.selectFrom('devices').select(['id', 'hostname', 'ip', 'mac', 'category']).execute()).map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }]));
-  const conns = await store.db.selectFrom('connections').selectAll().execute();
+  const conns = await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port', 'flows', 'first_seen', 'last_seen']).execute();
   const facts = new Map<string, { sender: string; key: string; value: string }[]>();
   for (const f of await store.connectionFacts()) {
     const id = `${f.client_id}/${f.server_id}/${f.transport}/${f.port}`;
@@ -88,6 +89,8 @@ export async function recogniseWorkflows(store: InventoryStore, definitions = lo
     list.push({ sender: f.sender, key: f.key, value: f.value });
   }
   const instances = new Map<string, WorkflowInstance>();
+  // Per instance, its members by device id: a hub with thousands of members stays linear.
+  const memberIndex = new Map<WorkflowInstance, Map<number, WorkflowInstance['members'][number]>>();
   for (const c of conns) {
     const client = devices.get(Number(c.client_id));
     const server = devices.get(Number(c.server_id));
@@ -115,11 +118,19 @@ export async function recogniseWorkflows(store: InventoryStore, definitions = lo
       inst.flows += Number(c.flows);
       inst.firstSeen = Math.min(inst.firstSeen, c.first_seen);
       inst.lastSeen = Math.max(inst.lastSeen, c.last_seen);
-      const m = inst.members.find((x) => x.id === member.id);
+      let index = memberIndex.get(inst);
+      if (!index) memberIndex.set(inst, (index = new Map()));
+      const m = index.get(member.id);
+      const service = `${c.transport}/${c.port}`;
       if (m) {
         m.flows += Number(c.flows);
         for (const e of evidence) if (!m.evidence.includes(e) && m.evidence.length < 8) m.evidence.push(e);
-      } else inst.members.push({ ...member, part: w.memberPart, flows: Number(c.flows), evidence: evidence.slice(0, 8) });
+        if (!m.services.includes(service)) m.services.push(service);
+      } else {
+        const added = { ...member, part: w.memberPart, flows: Number(c.flows), evidence: evidence.slice(0, 8), services: [service] };
+        inst.members.push(added);
+        index.set(member.id, added);
+      }
     }
   }
   return [...instances.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || b.members.length - a.members.length || a.hub.id - b.hub.id);

@@ -56,8 +56,13 @@ export function deviceSummary(d: DeviceRow): DeviceReport {
 /** The inventory with, per device, its addresses, services and evidence: what `devices.json` holds. */
 export async function deviceReports(store: InventoryStore, options: { detail?: boolean; category?: string } = {}): Promise<DeviceReport[]> {
   const rows = await store.devices({ category: options.category });
+  return options.detail ? detailedReports(store, rows) : rows.map(deviceSummary);
+}
+
+/** Reports for these devices with their addresses, services and evidence. */
+export async function detailedReports(store: InventoryStore, rows: readonly DeviceRow[]): Promise<DeviceReport[]> {
   const reports = rows.map(deviceSummary);
-  if (!options.detail || reports.length === 0) return reports;
+  if (reports.length === 0) return reports;
   const ids = reports.map((r) => r.id);
   const byId = new Map(reports.map((r) => [r.id, r]));
   for (const r of reports) {

@@ -77,10 +77,11 @@ export function resolveIdentities(c: InventoryCollector): ResolvedIdentities {
     }
   }
   const routerMacs = new Set<string>();
+  // A first-hop redundancy group's virtual MAC is a gateway however few addresses were seen behind it.
   for (const [mac, hosts] of macHosts) {
     const v4 = hosts.filter((h) => isDeviceAddress(h.ip) && !h.ip.includes(':'));
     const subnets = new Set(v4.map((h) => subnetOf(h.ip)));
-    if ((v4.length >= ROUTER_MIN_V4 && subnets.size >= ROUTER_MIN_SUBNETS) || v4.length >= ROUTER_ANY_V4) routerMacs.add(mac);
+    if ((v4.length >= ROUTER_MIN_V4 && subnets.size >= ROUTER_MIN_SUBNETS) || v4.length >= ROUTER_ANY_V4 || isGatewayMac(mac)) routerMacs.add(mac);
   }
 
   const drafts: DeviceDraft[] = [];
@@ -187,4 +188,13 @@ export function resolveIdentities(c: InventoryCollector): ResolvedIdentities {
     d.sharedAddress = names.size >= 2;
   }
   return { drafts, deviceOf, routerMacs };
+}
+
+/**
+ * Virtual MACs of first-hop redundancy protocols: HSRP v1 00:00:0c:07:ac:XX and v2 00:00:0c:9f:fX:XX
+ * (Cisco), VRRP 00:00:5e:00:01:XX / IPv6 00:00:5e:00:02:XX (RFC 5798 §7.3), GLBP 00:07:b4:00:XX:XX.
+ */
+export function isGatewayMac(mac: string): boolean {
+  const m = mac.toLowerCase();
+  return m.startsWith('00:00:0c:07:ac:') || m.startsWith('00:00:0c:9f:f') || m.startsWith('00:00:5e:00:01:') || m.startsWith('00:00:5e:00:02:') || m.startsWith('00:07:b4:00:');
 }

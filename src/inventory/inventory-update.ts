@@ -4,6 +4,10 @@ import { behaviourRoles, type PeerLink } from './behaviour-roles.js';
 import { resolveIdentities, type DeviceDraft } from './identity-resolver.js';
 import type { InventoryCollector } from './inventory-collector.js';
 import { inferZoneKind, zoneOf, type SiteZone } from './site-zones.js';
+import { isDeviceAddress, isLocalAddress } from './address-kinds.js';
+
+/** The fact a device keeps for each internet peer it talked with: `"to 203.0.113.5 tcp/443"` (or `from`). */
+export const INTERNET_PEER_KEY = 'net.internet_peer';
 
 export interface CaptureInfo {
   name: string;
@@ -70,6 +74,31 @@ export async function updateInventory(
         observations++;
       }
     }
+    // Internet peers are not devices, so their conversations have no connection row: each local end
+    // keeps one fact per peer, port and direction instead, for exposure and risk.
+    const internet = new Map<string, (typeof obsRows)[number]>();
+    // By address, not by device: a public address seen behind a firewall's MAC is still the internet.
+    const ipOf = (hostKey: string) => hostKey.slice(hostKey.indexOf('|') + 1);
+    const isInternet = (ip: string) => isDeviceAddress(ip) && !isLocalAddress(ip);
+    for (const c of collector.connections.values()) {
+      const clientOut = isInternet(ipOf(c.server)) && !isInternet(ipOf(c.client));
+      const serverIn = isInternet(ipOf(c.client)) && !isInternet(ipOf(c.server));
+      if (!clientOut && !serverIn) continue;
+      const local = deviceOf.get(clientOut ? c.client : c.server);
+      if (!local) continue;
+      const peerIp = ipOf(clientOut ? c.server : c.client);
+      const device_id = ids.get(local)!;
+      const valueText = JSON.stringify(`${clientOut ? 'to' : 'from'} ${peerIp} ${c.transport}/${c.port}`);
+      const k = `${device_id}\u0000${valueText}`;
+      const prev = internet.get(k);
+      if (prev) {
+        prev.count += c.flows;
+        prev.first_ts = Math.min(prev.first_ts, c.first);
+        prev.last_ts = Math.max(prev.last_ts, c.last);
+      } else internet.set(k, { device_id, key: INTERNET_PEER_KEY, value: valueText, count: c.flows, first_ts: c.first, last_ts: c.last, capture_id: captureId, flow: null });
+    }
+    obsRows.push(...internet.values());
+    observations += internet.size;
     await s.upsertObservations(obsRows);
     const serviceRows = new Map<string, Parameters<typeof s.upsertServices>[0][number]>();
     for (const [hostKey, services] of collector.services) {

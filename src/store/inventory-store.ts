@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { openStore, type Dialect, type OpenedStore } from './open-store.js';
-import type { AttributeCandidateTable, ConnectionFactTable, ConnectionTable, Database, DeviceIdentifierTable, ServiceTable, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
+import type { AttributeCandidateTable, ConnectionFactTable, ConnectionTable, Database, DeviceIdentifierTable, DeviceRiskTable, ServiceTable, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
 import { col, excluded, greatest, least, upsertRows } from './upsert.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
@@ -142,6 +142,18 @@ export class InventoryStore {
     });
   }
   private upsertObservationStmt: import('better-sqlite3').Statement | undefined;
+
+  /** Every device's risk, replaced whole: a recompute scores the entire inventory. */
+  async replaceDeviceRisk(rows: readonly Selectable<DeviceRiskTable>[]): Promise<void> {
+    await this.db.deleteFrom('device_risk').execute();
+    const raw = this.opened.sqlite;
+    if (raw && this.dialect === 'sqlite') {
+      const stmt = raw.prepare('insert into device_risk (device_id, score, safety, privacy, likelihood, safety_impact, privacy_impact, criticality, factors, computed_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const r of rows) stmt.run(r.device_id, r.score, r.safety, r.privacy, r.likelihood, r.safety_impact, r.privacy_impact, r.criticality, r.factors, r.computed_at);
+      return;
+    }
+    await upsertRows(this.db, 'device_risk', rows as never, ['device_id'], null);
+  }
 
   async upsertServices(rows: readonly ServiceInput[]): Promise<void> {
     const d = this.dialect;

@@ -1,7 +1,11 @@
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import type { Database } from './schema.js';
 import { inventoryMigration } from './migrations/0001-inventory.js';
+import { alertsMigration } from './migrations/0004-alerts.js';
 import { connectionFactsMigration } from './migrations/0002-connection-facts.js';
+import { vulnerabilitiesMigration } from './migrations/0003-vulnerabilities.js';
+import { apiAccessMigration } from './migrations/0005-api-access.js';
+import { riskMigration } from './migrations/0006-risk.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -20,7 +24,7 @@ export class StoreError extends Error {
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001-inventory': inventoryMigration(dialect), '0002-connection-facts': connectionFactsMigration(dialect) };
+  return { '0001-inventory': inventoryMigration(dialect), '0002-connection-facts': connectionFactsMigration(dialect), '0003-vulnerabilities': vulnerabilitiesMigration(dialect), '0004-alerts': alertsMigration(dialect), '0005-api-access': apiAccessMigration(dialect), '0006-risk': riskMigration(dialect) };
 }
 
 const isPostgres = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);
@@ -78,7 +82,8 @@ export async function openStore(spec: string): Promise<OpenedStore> {
     opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) }), dialect: 'sqlite', sqlite: handle, location };
   }
   const all = migrations(opened.dialect);
-  const migrator = new Migrator({ db: opened.db, provider: { getMigrations: async () => all } });
+  // Migrations written in parallel may land in any order: a store that ran a later one still takes an earlier newcomer.
+  const migrator = new Migrator({ db: opened.db, provider: { getMigrations: async () => all }, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     await opened.db.destroy().catch(() => undefined);

@@ -133,6 +133,174 @@ export interface ZoneTable {
   inferred: number;
 }
 
+export type ApiRole = 'viewer' | 'analyst' | 'admin';
+
+export interface ApiTokenTable {
+  id: Generated<number>;
+  name: string;
+  role: ApiRole;
+  /** SHA-256 of the token, hex: the token itself is shown once and never stored. */
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  ts: number;
+  /** Token name, or `cli` for commands run on the machine. */
+  actor: string;
+  role: string | null;
+  /** What was done, e.g. `token.create`, `alert.acknowledge`, `pcap.export`. */
+  action: string;
+  target: string | null;
+  /** JSON text: the request's parameters (never a secret, never patient data). */
+  detail: string;
+  remote: string | null;
+}
+
+export interface VulnSourceTable {
+  /** Absolute path of the imported file. */
+  file: string;
+  format: 'csaf' | 'cve5' | 'kev' | 'nvd' | 'epss';
+  imported_at: string;
+  /** The feed's own date (KEV dateReleased, CSAF current_release_date, EPSS score_date). */
+  published: string | null;
+  entries: number;
+  /** JSON array of the entries that could not be read, each naming the entry and the problem. */
+  errors: string;
+}
+
+export interface VulnerabilityTable {
+  cve: string;
+  title: string | null;
+  description: string | null;
+  cvss_score: number | null;
+  cvss_vector: string | null;
+  /** From the CVSS vector: network, adjacent, local, physical. */
+  attack_vector: string | null;
+  cwe: string | null;
+  kev: number;
+  kev_date_added: string | null;
+  kev_ransomware: string | null;
+  epss: number | null;
+  epss_percentile: number | null;
+  /** CISA ADP SSVC: none, poc, active. */
+  exploitation: string | null;
+  automatable: string | null;
+  technical_impact: string | null;
+  /** JSON array of advisory ids (ICSMA-...). */
+  advisories: string;
+  /** JSON array of {category, details, url?, advisory}. */
+  remediations: string;
+  /** JSON array of the files that said something about this CVE. */
+  sources: string;
+}
+
+export interface VulnProductTable {
+  cve: string;
+  /** The vuln_sources file this row came from. */
+  source: string;
+  advisory: string | null;
+  vendor: string;
+  /** Vendor name normalised for matching (knowledge/vuln/vendor-aliases.json). */
+  vendor_key: string;
+  product: string;
+  /** affected | fixed | unaffected */
+  status: string;
+  /** exact | range | all | unparsed */
+  version_kind: string;
+  version_text: string | null;
+  version_min: string | null;
+  min_inclusive: number;
+  version_max: string | null;
+  max_inclusive: number;
+  fixed_version: string | null;
+}
+
+export interface DeviceVulnerabilityTable {
+  device_id: number;
+  cve: string;
+  /** exact | range | model-only | vendor-category */
+  confidence: string;
+  /** JSON: what matched (product row, version test). */
+  evidence: string;
+  /** JSON: attack vector, services in use, reachers, zones, attack paths. */
+  exploitability: string;
+  /** SSVC deployer outcome: defer | scheduled | out-of-cycle | immediate. */
+  decision: string;
+  /** JSON: each decision point with its value and reason. */
+  decision_points: string;
+  /** CycloneDX analysis state: exploitable | not_affected | in_triage. */
+  vex_state: string;
+  assessed_at: number;
+}
+
+export interface IncidentTable {
+  id: Generated<number>;
+  uid: string;
+  title: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  status: 'new' | 'acknowledged' | 'resolved';
+  first_ts: number;
+  last_ts: number;
+  /** JSON array of the addresses involved. */
+  hosts: string;
+  /** JSON array of the rule ids raised. */
+  rules: string;
+}
+
+export interface AlertTable {
+  id: Generated<number>;
+  /** Stable across analyses of the same traffic: rule, device, peer and first time hashed. */
+  uid: string;
+  rule: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  status: 'new' | 'acknowledged' | 'resolved';
+  title: string;
+  description: string;
+  device_id: number | null;
+  src_ip: string;
+  dst_ip: string | null;
+  first_ts: number;
+  last_ts: number;
+  count: number;
+  incident_id: number | null;
+  /** JSON object of facts (never PHI or credential values). */
+  evidence: string;
+  /** JSON array of `{id, proto, src, sport, dst, dport, ts}`: the flows that hold the packets. */
+  flows: string;
+  status_changed_at: number | null;
+  status_by: string | null;
+}
+
+export interface DeviceRiskTable {
+  device_id: number;
+  /** 0-100: the larger of `safety` and `privacy`. */
+  score: number;
+  safety: number;
+  privacy: number;
+  likelihood: number;
+  safety_impact: number;
+  privacy_impact: number;
+  criticality: number;
+  /** JSON array of `[id, weight, detail]`: every factor that moved the score (labels follow from the ids, src/risk/risk-score.ts). */
+  factors: string;
+  computed_at: number;
+}
+
+export interface BaselineTable {
+  ip: string;
+  /** `service` (value `tcp/443`: the address answered there) or `peer` (value: the other address). */
+  kind: 'service' | 'peer';
+  value: string;
+  count: number;
+  first_seen: number;
+  last_seen: number;
+}
+
 export interface Database {
   captures: CaptureTable;
   devices: DeviceTable;
@@ -143,4 +311,14 @@ export interface Database {
   connections: ConnectionTable;
   connection_facts: ConnectionFactTable;
   zones: ZoneTable;
+  alerts: AlertTable;
+  incidents: IncidentTable;
+  baselines: BaselineTable;
+  vuln_sources: VulnSourceTable;
+  vulnerabilities: VulnerabilityTable;
+  vuln_products: VulnProductTable;
+  device_vulnerabilities: DeviceVulnerabilityTable;
+  api_tokens: ApiTokenTable;
+  audit_log: AuditLogTable;
+  device_risk: DeviceRiskTable;
 }

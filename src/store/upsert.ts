@@ -34,9 +34,28 @@ export async function upsertRows<T extends TableName>(
   if (rows.length === 0) return;
   const perRow = Object.keys(rows[0]).length;
   const batch = Math.max(1, Math.floor(MAX_PARAMS / perRow));
-  for (let i = 0; i < rows.length; i += batch) {
-    const chunk = rows.slice(i, i + batch);
-    const q = db.insertInto(table).values(chunk as never);
-    await (update === null ? q.onConflict((oc) => oc.columns(keys as never).doNothing()) : q.onConflict((oc) => oc.columns(keys as never).doUpdateSet(update as never))).execute();
+  for (const round of distinctKeyRounds(rows, keys)) {
+    for (let i = 0; i < round.length; i += batch) {
+      const chunk = round.slice(i, i + batch);
+      const q = db.insertInto(table).values(chunk as never);
+      await (update === null ? q.onConflict((oc) => oc.columns(keys as never).doNothing()) : q.onConflict((oc) => oc.columns(keys as never).doUpdateSet(update as never))).execute();
+    }
   }
+}
+
+/**
+ * PostgreSQL refuses an INSERT ... ON CONFLICT DO UPDATE that touches one row twice ("cannot affect
+ * row a second time"), so rows sharing a key go to successive statements: the n-th row of a key in
+ * round n. Each round then folds into what the previous one wrote, as one row at a time would.
+ */
+export function distinctKeyRounds(rows: readonly Record<string, unknown>[], keys: readonly string[]): Record<string, unknown>[][] {
+  const seen = new Map<string, number>();
+  const rounds: Record<string, unknown>[][] = [[]];
+  for (const r of rows) {
+    const k = keys.length === 1 ? String(r[keys[0]]) : JSON.stringify(keys.map((c) => r[c]));
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    (rounds[n] ??= []).push(r);
+  }
+  return rounds;
 }

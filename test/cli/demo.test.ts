@@ -2,9 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InventoryStore } from '../../src/store/inventory-store.js';
 import { ensureBuilt, ROOT, vigil } from './cli-helpers.js';
 
-// `npm start` runs `vigil demo`: it must analyse the bundled capture and print its summary.
+// `npm start` runs `vigil demo`: it analyses the bundled capture into ./vigil.db once, then serves it.
 describe('vigil demo (npm start)', () => {
   let cwd: string;
   beforeAll(() => {
@@ -13,9 +14,9 @@ describe('vigil demo (npm start)', () => {
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-  it('analyses the bundled capture and writes its outputs', () => {
+  it('analyses the bundled capture with its site file into ./vigil.db and writes its outputs', async () => {
     expect(existsSync(join(ROOT, 'data/demo/hospital-demo.pcapng.gz'))).toBe(true);
-    const r = vigil(['demo'], { cwd });
+    const r = vigil(['demo', '--no-serve'], { cwd });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/packets\s+\d+/);
     const summary = JSON.parse(readFileSync(join(cwd, 'out/demo/summary.json'), 'utf8'));
@@ -24,5 +25,20 @@ describe('vigil demo (npm start)', () => {
     expect(summary.observations).toBeGreaterThan(0);
     expect(summary.truncated).toBe(false);
     expect(summary.files[0]).toMatchObject({ format: 'pcapng', gzip: true });
+    const store = await InventoryStore.open(join(cwd, 'vigil.db'));
+    try {
+      expect((await store.devices()).length).toBeGreaterThan(100);
+      // Zones come from the hospital's site file, not from bare VLAN numbers.
+      expect((await store.zones()).map((z) => z.id)).toEqual(expect.arrayContaining(['icu', 'radiology']));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps an existing ./vigil.db instead of analysing again', () => {
+    const r = vigil(['demo', '--no-serve'], { cwd });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/vigil\.db exists: serving it as it is/);
+    expect(r.stdout).not.toMatch(/packets\s+\d+/);
   });
 });

@@ -69,19 +69,6 @@ export const EXCEPTIONS: readonly DifferentialException[] = [
     },
     reason: DHCP_FUZZED_FRAGMENT,
   },
-  {
-    capture: 'discovery/ndpi/syslog.pcap',
-    check: 'tcp-conversations',
-    detail: 'tshark 1 rows, vigil 2 flows, 1 pair(s) split differently',
-    pairs: {
-      rule: 'only that connection, one tshark row, one Vigil flow on each of two VLANs',
-      test: (p) => p.pair === '10.186.117.194:49948 <-> 169.46.82.162:52173' && p.tsharkRows === 1 && p.vigilFlows === 2 && p.vigilVlans === 2,
-    },
-    reason:
-      'the capture carries the connection 10.186.117.194:49948 <-> 169.46.82.162:52173 on VLAN 1506 and VLAN 1906. ' +
-      "Wireshark's conversations ignore the VLAN; Vigil keeps VLANs apart (flow-key.ts: hospitals reuse subnets across VLANs). " +
-      'The pair comparison, which ignores VLANs, matches frame for frame.',
-  },
   snmp('discovery/ndpi/snmp.pcap', 'tshark 34 rows, vigil 17 flows, 17 pair(s) split differently'),
   snmp('discovery/zeek/snmp/snmpv1_get.pcap', 'tshark 58 rows, vigil 30 flows, 28 pair(s) split differently'),
   snmp('discovery/zeek/snmp/snmpv1_set.pcap', 'tshark 2 rows, vigil 1 flows, 1 pair(s) split differently'),

@@ -18,8 +18,8 @@ import { ACK, FIN, PSH, RST, SYN, Wire, type Spec } from './packets.js';
 
 const TIMEOUTS: FlowTimeouts = { tcpIdleS: 100, udpIdleS: 20, otherIdleS: 5, activeS: 1000, closedS: 3 };
 
-function table(options: { maxFlows?: number; timeouts?: Partial<FlowTimeouts> } = {}) {
-  const flows = new FlowTable({ maxFlows: options.maxFlows ?? 64, timeouts: { ...TIMEOUTS, ...options.timeouts } });
+function table(options: { maxFlows?: number; timeouts?: Partial<FlowTimeouts>; vlanAware?: boolean } = {}) {
+  const flows = new FlowTable({ maxFlows: options.maxFlows ?? 64, timeouts: { ...TIMEOUTS, ...options.timeouts }, vlanAware: options.vlanAware });
   const ended: { id: number; reason: FlowEndReason; serial: number; orig: string; packets: [number, number] }[] = [];
   flows.setListener({
     flowEnd: (id, reason) => {
@@ -102,8 +102,16 @@ describe('both directions map to one flow with the right originator', () => {
     expect(flowEndpoint(flows, s.id, 1).mac).toBe('02:00:00:00:00:02');
   });
 
-  it('VLANs keep otherwise identical flows apart', () => {
+  it('by default, the two directions of a routed conversation are one flow though their VLAN tags differ', () => {
     const { flows, wire } = table();
+    // A SPAN of access ports: the modality's SYN on its VLAN 50, the PACS's answer on the data centre's VLAN 30.
+    const syn = wire.send({ from: '10.50.0.12:50000', to: '10.30.0.20:104', flags: SYN, ts: 1, vlan: 50 });
+    expect(wire.send({ from: '10.30.0.20:104', to: '10.50.0.12:50000', flags: SYN | ACK, ts: 1.001, vlan: 30 })).toEqual({ id: syn.id, dir: 1, isNew: false });
+    expect(flows.active).toBe(1);
+  });
+
+  it('VLAN-aware, VLANs keep otherwise identical flows apart', () => {
+    const { flows, wire } = table({ vlanAware: true });
     const base: Spec = { from: '10.98.0.9:40000', to: '10.98.0.2:80', flags: SYN, ts: 1 };
     const ids = [
       wire.send(base),

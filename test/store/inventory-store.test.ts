@@ -55,6 +55,23 @@ for (const { name, target, skip } of TARGETS) {
       }
     });
 
+    it('folds rows that share a key within one batch (PostgreSQL refuses them in one statement)', async () => {
+      const s = await InventoryStore.open(await t.create());
+      try {
+        const id = await s.createDevice(device('00:09:5c:00:00:09', 100));
+        const cap = await s.addCapture({ name: 'a.pcap', packets: 10, bytes: 1000, first_ts: 100, last_ts: 200 });
+        const row = (value: string, count: number, first: number, last: number) => ({ device_id: id, key: 'hl7.message_type', value, count, first_ts: first, last_ts: last, capture_id: cap, flow: 1 });
+        await s.upsertObservations([row('"ADT^A01"', 1, 150, 160), row('"ORU^R01"', 4, 100, 110), row('"ADT^A01"', 2, 120, 300), row('"ADT^A01"', 1, 130, 140)]);
+        const obs = (await s.observationsOf([id])).sort((a, b) => a.value.localeCompare(b.value));
+        expect(obs.map((o) => [o.value, o.count, o.first_ts, o.last_ts])).toEqual([
+          ['"ADT^A01"', 4, 120, 300],
+          ['"ORU^R01"', 4, 100, 110],
+        ]);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('keeps an IP history per device and finds the latest holder of an address', async () => {
       const s = await InventoryStore.open(await t.create());
       try {

@@ -12,6 +12,7 @@ export interface WorkerInput {
   workers: number;
   ring: RingBuffers;
   maxFlows?: number;
+  vlanAware?: boolean;
   dissectors: string;
   /** Keys whose every emission is sent back as well (AnalyzerOptions.rawObservationKeys). */
   rawKeys?: string[];
@@ -32,7 +33,7 @@ function run(input: WorkerInput): void {
   let raw: Observation[] = [];
   const analyzer = new Analyzer({
     dissectors: selectDissectors(input.dissectors),
-    flowTable: { maxFlows: input.maxFlows, serialStride: input.workers, serialOffset: input.index },
+    flowTable: { maxFlows: input.maxFlows, vlanAware: input.vlanAware, serialStride: input.workers, serialOffset: input.index },
     onFlow: (f) => {
       flows.push(f);
       if (flows.length >= BATCH) {

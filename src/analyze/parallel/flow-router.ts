@@ -33,7 +33,8 @@ export class FlowRouter {
         b = (Math.imul(b, 31) + buf.readUInt32BE(l3 + 24 + i)) | 0;
       }
     } else return 0;
-    let h = (mix(a) + mix(b)) ^ mix(p.vlan + 1);
+    // Not the VLAN: a routed conversation's two directions carry different tags, and one worker must see both.
+    let h = mix(a) + mix(b);
     h = mix(h);
     return (h >>> 0) % this.workers;
   }

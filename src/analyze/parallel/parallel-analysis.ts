@@ -17,6 +17,8 @@ export interface ParallelOptions {
   workers: number;
   outDir?: string;
   maxFlows?: number;
+  /** Keep the same addresses on two VLANs as two flows. */
+  vlanAware?: boolean;
   /** `--dissectors` value, resolved in each worker. */
   dissectors?: string;
   onWarning?: (message: string) => void;
@@ -60,7 +62,7 @@ export class ParallelAnalysis {
     }
     for (let i = 0; i < options.workers; i++) {
       const ring = createRing(options.ringBytes ?? 16 * 1024 * 1024);
-      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, dissectors: options.dissectors ?? 'all', rawKeys: options.onRawObservation && options.rawObservationKeys ? [...options.rawObservationKeys] : undefined };
+      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, vlanAware: options.vlanAware, dissectors: options.dissectors ?? 'all', rawKeys: options.onRawObservation && options.rawObservationKeys ? [...options.rawObservationKeys] : undefined };
       const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: input });
       this.workers.push(worker);
       this.producers.push(new RingProducer(ring));

@@ -8,6 +8,7 @@
  * (RFC 9112 §6.3) so pipelined and keep-alive messages keep their boundaries. Facts come out only from
  * whole heads and whole bodies, so a stream cut anywhere yields a prefix of the facts of the whole one.
  */
+import { requestAttacks } from './attack-patterns.js';
 import { ChunkSizeLine } from './chunk-size-line.js';
 import type { Direction, Dissector, DissectorContext, DissectorSession, Transport } from '../dissector.js';
 import { field, findHeadEnd, firstToken, parseHead, parseStartLine, valueText, type MessageHead } from './http-head.js';
@@ -443,6 +444,7 @@ class HttpSession implements DissectorSession {
     const path = requestPath(fhir?.maskedPath ?? target);
     if (path !== null) this.emit('http.path', path, from);
     if (fhir !== null) this.fhirRequest(from, fhir, head);
+    for (const kind of requestAttacks(head, target)) this.emit('http.attack', kind, from);
     const host = valueText(head, field(head, 'host'), 255);
     if (host !== null) this.emit('http.host', host, from);
     const ua = valueText(head, field(head, 'user-agent'));

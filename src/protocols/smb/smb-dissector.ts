@@ -10,6 +10,7 @@ import { parseSmb1 } from './smb1.js';
 import { parseSmb2 } from './smb2.js';
 import { SmbFramer } from './smb-framer.js';
 import type { SmbSink } from './smb-sink.js';
+import { compressionTransform } from './smb2-compression.js';
 
 export const SMB_PORT = 445;
 export const NETBIOS_SESSION_PORT = 139;
@@ -36,7 +37,7 @@ class SmbSession implements DissectorSession, SmbSink {
   private messages = 0;
   private finished = false;
   private dir: Direction = 0;
-  private readonly onMessage = (msg: Buffer, n: number): boolean => this.message(msg, n);
+  private readonly onMessage = (msg: Buffer, n: number, total: number): boolean => this.message(msg, n, total);
 
   constructor(private readonly ctx: DissectorContext) {}
 
@@ -61,13 +62,14 @@ class SmbSession implements DissectorSession, SmbSink {
     this.framers[dir].dead = true;
   }
 
-  private message(msg: Buffer, n: number): boolean {
+  private message(msg: Buffer, n: number, total: number): boolean {
     if (this.finished) return false;
     if (++this.messages >= MAX_MESSAGES) this.finished = true;
     if (n < 4 || msg[1] !== 0x53 || msg[2] !== 0x4d || msg[3] !== 0x42) return n < 4 ? true : false;
     if (msg[0] === 0xff) parseSmb1(msg, n, this.dir, this);
     else if (msg[0] === 0xfe) parseSmb2(msg, n, this.dir, this);
-    else if (msg[0] !== 0xfd && msg[0] !== 0xfc) return false;
+    else if (msg[0] === 0xfc) compressionTransform(msg, n, total, this.dir, this);
+    else if (msg[0] !== 0xfd) return false;
     return true;
   }
 }

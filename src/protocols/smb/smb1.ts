@@ -13,6 +13,9 @@ const HEADER = 32;
 const CMD_NEGOTIATE = 0x72;
 const CMD_SESSION_SETUP_ANDX = 0x73;
 const CMD_TREE_CONNECT_ANDX = 0x75;
+const CMD_TRANSACTION2 = 0x32;
+/** Trans2 SESSION_SETUP (MS-CIFS §2.2.6.16, reserved): unused by Windows, the DoublePulsar implant's channel. */
+const STATUS_NOT_IMPLEMENTED = 0xc0000002;
 const FLAGS_REPLY = 0x80;
 const FLAGS2_UNICODE = 0x8000;
 /** Dialect strings kept from one Negotiate. */
@@ -59,6 +62,8 @@ export function parseSmb1(msg: Buffer, n: number, dir: Direction, sink: SmbSink)
       const next = msg.readUInt16LE(words + 2);
       if (next >= bytes && next < n) treeConnect(msg, n, next, unicode, dir, sink);
     }
+  } else if (cmd === CMD_TRANSACTION2) {
+    trans2(msg, n, reply, wc, words, dir, sink);
   } else if (cmd === CMD_TREE_CONNECT_ANDX && !reply) {
     treeConnect(msg, n, HEADER, unicode, dir, sink);
   }
@@ -76,4 +81,18 @@ function treeConnect(msg: Buffer, n: number, at: number, unicode: boolean, dir: 
   if (pos >= bytesEnd) return;
   const path = smbText(msg, pos, bytesEnd, unicode);
   if (path !== '') sink.emit('smb.share', path, dir);
+}
+
+/**
+ * TRANS2 (MS-CIFS §2.2.4.46): a request's subcommand is its first setup word (word 14, SetupCount at word 13).
+ * DoublePulsar answers its Trans2 SESSION_SETUP ping with STATUS_NOT_IMPLEMENTED and a Multiplex ID raised by
+ * 0x10 (0x51 when the implant is present, 0x52 for an unknown command: Countercept's and Zeek's signature).
+ */
+function trans2(msg: Buffer, n: number, reply: boolean, wc: number, words: number, dir: Direction, sink: SmbSink): void {
+  if (!reply) {
+    if (wc >= 15 && msg[words + 26] >= 1 && words + 30 <= n) sink.emit('smb.trans2_subcommand', `0x${msg.readUInt16LE(words + 28).toString(16).padStart(4, '0')}`, dir);
+    return;
+  }
+  const mid = msg.readUInt16LE(30);
+  if ((mid === 0x51 || mid === 0x52) && msg.readUInt32LE(5) === STATUS_NOT_IMPLEMENTED) sink.emit('smb.doublepulsar_reply', true, dir);
 }

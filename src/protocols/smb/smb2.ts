@@ -7,6 +7,7 @@ import type { Direction } from '../dissector.js';
 import { NTLMSSP_SIGNATURE, parseNtlmssp } from './ntlmssp.js';
 import type { SmbSink } from './smb-sink.js';
 import { smbText } from './smb-text.js';
+import { negotiateContexts } from './smb2-compression.js';
 
 const HEADER = 64;
 const CMD_NEGOTIATE = 0x0000;
@@ -55,6 +56,7 @@ export function parseSmb2(msg: Buffer, n: number, dir: Direction, sink: SmbSink)
       if (dialects.length > 0) sink.emit('smb.dialects_offered', dialects, dir);
     } else if (cmd === CMD_NEGOTIATE && response && body + 6 <= end && msg.readUInt16LE(body) === 65) {
       sink.emit('smb.dialect', dialectText(msg.readUInt16LE(body + 4)), dir);
+      if (msg.readUInt16LE(body + 4) === 0x0311) negotiateContexts(msg, start, body, end, dir, sink);
     } else if (cmd === CMD_SESSION_SETUP) {
       scanNtlmssp(msg, body, end, dir, sink);
     } else if (cmd === CMD_TREE_CONNECT && !response && body + 8 <= end && msg.readUInt16LE(body) === 9) {

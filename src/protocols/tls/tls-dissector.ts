@@ -105,6 +105,8 @@ class DirectionState {
   headerVersion = 0;
   headerRecordLength = 0;
   recordType = 0;
+  /** The current record's body length. */
+  recordLength = 0;
   /** Octets of the current record's body still to come. */
   remaining = 0;
   records = 0;
@@ -163,6 +165,7 @@ class TlsSession implements DissectorSession {
       }
       const n = Math.min(d.remaining, end - pos);
       if (d.recordType === ContentType.Handshake) this.handshakeBytes(dir, d, buf, pos, n);
+      else if (d.recordType === ContentType.Heartbeat && d.remaining === d.recordLength && n >= 3) this.heartbeat(dir, buf[pos], buf.readUInt16BE(pos + 1), d.recordLength);
       pos += n;
       d.remaining -= n;
       if (d.remaining === 0) d.headerLength = 0;
@@ -283,8 +286,22 @@ class TlsSession implements DissectorSession {
       return;
     }
     d.recordType = type;
+    d.recordLength = length;
     d.remaining = length;
     if (length === 0) d.headerLength = 0;
+  }
+
+  /**
+   * RFC 6520 §4: a HeartbeatMessage is type (1 request, 2 response), payload_length, payload, then at least 16
+   * octets of padding, all inside the record. A request whose payload_length exceeds what its record holds is
+   * the Heartbleed over-read (CVE-2014-0160); the server echoing it answers with the size asked for.
+   */
+  private heartbeat(dir: Direction, type: number, payloadLength: number, recordLength: number): void {
+    if (type !== 1 && type !== 2) return;
+    this.emit('tls.heartbeat', type === 1 ? 'request' : 'response', dir);
+    this.emit('tls.heartbeat_length', recordLength, dir);
+    const overread = payloadLength + 3 + 16 - recordLength;
+    if (type === 1 && overread > 0) this.emit('tls.heartbeat_overread', overread, dir);
   }
 
   private handshakeBytes(dir: Direction, d: DirectionState, buf: Buffer, pos: number, n: number): void {

@@ -1,0 +1,35 @@
+export interface RiskFactor {
+  id: string;
+  label: string;
+  kind: 'likelihood' | 'impact';
+  weight: number;
+  detail: string;
+}
+
+export interface Risk {
+  deviceId: number;
+  device: { label: string; category: string | null; vendor: string | null; model: string | null; zone: string | null };
+  score: number;
+  safety: number;
+  privacy: number;
+  likelihood: number;
+  safetyImpact: number;
+  privacyImpact: number;
+  criticality: number;
+  factors: RiskFactor[];
+}
+
+/** The factors behind a score with their weights: the number explains itself. */
+export function RiskFactors({ risk }: { risk: Risk }) {
+  return (
+    <div className="risk-factors">
+      <p>
+        Safety <b data-testid="risk-safety">{risk.safety.toFixed(1)}</b> = 100 × likelihood {risk.likelihood.toFixed(3)} × safety impact {risk.safetyImpact.toFixed(3)}; privacy <b>{risk.privacy.toFixed(1)}</b> = 100 × {risk.likelihood.toFixed(3)} × {risk.privacyImpact.toFixed(3)}
+      </p>
+      <table className="list">
+        <thead><tr><th>Factor</th><th>Kind</th><th>Weight</th><th>Seen</th></tr></thead>
+        <tbody>{risk.factors.map((f) => <tr key={f.id}><td>{f.label}</td><td>{f.kind}</td><td>{f.weight}</td><td className="facts">{f.detail}</td></tr>)}</tbody>
+      </table>
+    </div>
+  );
+}

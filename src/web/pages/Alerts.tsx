@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import { api, qs } from '../api';
+import { when } from '../clinical';
+import { Link, setSearchParam, useLocation } from '../router';
+import { SEVERITY_COLOURS, type Alert } from '../security-types';
+import { useApi } from '../use-api';
+
+export function AlertTable({ items, canChange, onChanged }: { items: Alert[]; canChange: boolean; onChanged: () => void }) {
+  const [failure, setFailure] = useState<string | null>(null);
+  const change = (id: number, status: string) =>
+    api.patch(`/api/alerts/${id}`, { status }).then(
+      () => {
+        setFailure(null);
+        onChanged();
+      },
+      (err: Error) => setFailure(err.message),
+    );
+  if (items.length === 0) return <p className="muted">No alerts.</p>;
+  return (
+    <>
+      {failure && <p className="error">{failure}</p>}
+      <table className="list">
+        <thead><tr><th>Severity</th><th>Alert</th><th>Device</th><th>From → to</th><th>Count</th><th>Last seen (UTC)</th><th>Status</th>{canChange && <th></th>}</tr></thead>
+        <tbody>
+          {items.map((a) => (
+            <tr key={a.id} data-testid="alert-row">
+              <td><span className="badge" style={{ background: SEVERITY_COLOURS[a.severity] }}>{a.severity}</span></td>
+              <td><b>{a.title}</b><br /><span className="muted">{a.rule}: {a.description}</span></td>
+              <td>{a.deviceId ? <Link to={`/devices/${a.deviceId}`}>device {a.deviceId}</Link> : ''}</td>
+              <td>{a.srcIp}{a.dstIp ? ` → ${a.dstIp}` : ''}</td>
+              <td>{a.count}</td>
+              <td>{when(a.lastTs)}</td>
+              <td>{a.status}{a.statusBy ? <span className="muted"> by {a.statusBy}</span> : null}</td>
+              {canChange && (
+                <td>
+                  {a.status === 'new' && <button type="button" onClick={() => change(a.id, 'acknowledged')}>Acknowledge</button>}
+                  {a.status !== 'resolved' && <button type="button" onClick={() => change(a.id, 'resolved')}>Resolve</button>}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+export function Alerts({ role }: { role: string }) {
+  const { search } = useLocation();
+  const status = search.get('status') ?? '';
+  const severity = search.get('severity') ?? '';
+  const [reload, setReload] = useState(0);
+  const { data, error } = useApi<{ total: number; items: Alert[] }>(`/api/alerts${qs({ status, severity, limit: 500 })}`, reload);
+  const set = setSearchParam;
+  return (
+    <section>
+      <h1>Alerts</h1>
+      <div className="toolbar">
+        <select aria-label="Status" value={status} onChange={(e) => set('status', e.target.value)}>
+          <option value="">every status</option>
+          <option>new</option>
+          <option>acknowledged</option>
+          <option>resolved</option>
+        </select>
+        <select aria-label="Minimum severity" value={severity} onChange={(e) => set('severity', e.target.value)}>
+          <option value="">any severity</option>
+          <option>low</option>
+          <option>medium</option>
+          <option>high</option>
+          <option>critical</option>
+        </select>
+        <span className="count" data-testid="alert-count">{data ? `${data.total} alerts` : '…'}</span>
+      </div>
+      {error && <p className="error">{error}</p>}
+      {data && <AlertTable items={data.items} canChange={role !== 'viewer'} onChanged={() => setReload((n) => n + 1)} />}
+    </section>
+  );
+}

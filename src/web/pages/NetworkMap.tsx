@@ -1,0 +1,182 @@
+import { useEffect, useRef, useState } from 'react';
+import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
+import { api } from '../api';
+import { SAFETY_COLOURS } from '../clinical';
+import { Link, navigate, useLocation } from '../router';
+import { useApi } from '../use-api';
+
+interface Graph {
+  total: number;
+  nodes: { id: number; label: string; category: string | null; role: string | null; zone: string | null; safety: string | null; degree: number }[];
+  edges: { from: number; to: number; lateral: boolean; services: string[] }[];
+  zones: { id: string; name: string; kind: string }[];
+}
+
+interface Blast {
+  device: { id: number; label: string };
+  reachable: { device: { id: number } }[];
+  dependents: { device: { id: number } }[];
+  reachableWeight: { devices: number };
+  workflowsBroken: { name: string }[];
+}
+
+interface WorkflowInstance {
+  workflow: string;
+  name: string;
+  hub: { id: number };
+  members: { id: number }[];
+}
+
+const CELL = 34;
+
+/**
+ * Positions computed here, not by a force layout: zones on a grid, each zone's devices in a square
+ * sorted by category. O(n), stable between visits, and a 5,000-device hospital draws at once.
+ */
+function layout(g: Graph): ElementDefinition[] {
+  const byZone = new Map<string, Graph['nodes']>();
+  for (const n of g.nodes) {
+    const z = n.zone ?? '(no zone)';
+    let list = byZone.get(z);
+    if (!list) byZone.set(z, (list = []));
+    list.push(n);
+  }
+  const zones = [...byZone.entries()].sort((a, b) => b[1].length - a[1].length);
+  const perRow = Math.ceil(Math.sqrt(zones.length));
+  const side = (n: number) => Math.ceil(Math.sqrt(n));
+  const rowHeights: number[] = [];
+  zones.forEach(([, ns], i) => {
+    const r = Math.floor(i / perRow);
+    rowHeights[r] = Math.max(rowHeights[r] ?? 0, Math.ceil(ns.length / side(ns.length)) * CELL + 120);
+  });
+  const colWidth = Math.max(...zones.map(([, ns]) => side(ns.length) * CELL)) + 120;
+  const out: ElementDefinition[] = [];
+  zones.forEach(([zone, ns], i) => {
+    const r = Math.floor(i / perRow);
+    const ox = (i % perRow) * colWidth;
+    const oy = rowHeights.slice(0, r).reduce((a, b) => a + b, 0);
+    out.push({ data: { id: `zone:${zone}`, label: zone }, classes: 'zone' });
+    const w = side(ns.length);
+    ns.sort((a, b) => (a.category ?? '~').localeCompare(b.category ?? '~') || b.degree - a.degree).forEach((n, j) => {
+      out.push({
+        data: { id: String(n.id), parent: `zone:${zone}`, label: n.label, colour: SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
+        position: { x: ox + (j % w) * CELL, y: oy + Math.floor(j / w) * CELL },
+      });
+    });
+  });
+  g.edges.forEach((e, i) => out.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), services: e.services.join(', ') }, classes: e.lateral ? 'lateral' : '' }));
+  return out;
+}
+
+export function NetworkMap() {
+  const { search } = useLocation();
+  const { data, error } = useApi<Graph>('/api/graph');
+  const { data: workflows } = useApi<WorkflowInstance[]>('/api/workflows');
+  const box = useRef<HTMLDivElement>(null);
+  const cy = useRef<Core | null>(null);
+  const [blast, setBlast] = useState<Blast | null>(null);
+  const [blastError, setBlastError] = useState<string | null>(null);
+  const selected = search.get('device');
+  const workflow = search.get('workflow');
+  const hub = search.get('hub');
+
+  useEffect(() => {
+    if (!data || !box.current) return;
+    const c = cytoscape({
+      container: box.current,
+      elements: layout(data),
+      layout: { name: 'preset' },
+      textureOnViewport: true,
+      hideEdgesOnViewport: data.nodes.length > 1500,
+      minZoom: 0.02,
+      maxZoom: 4,
+      style: [
+        { selector: 'node', style: { 'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)', label: 'data(label)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#333' } },
+        { selector: 'node.zone', style: { 'background-color': '#f4f6f7', 'background-opacity': 0.6, 'border-color': '#aab7b8', 'border-width': 1, label: 'data(label)', 'font-size': 20, 'min-zoomed-font-size': 4, 'text-valign': 'top', color: '#566573', shape: 'round-rectangle' } },
+        { selector: 'edge', style: { 'curve-style': 'haystack', width: 0.6, 'line-color': '#ccd1d1', opacity: 0.6 } },
+        { selector: 'edge.lateral', style: { 'line-color': '#e59866' } },
+        { selector: '.faded', style: { opacity: 0.08 } },
+        { selector: 'node.focus', style: { 'border-width': 4, 'border-color': '#000', 'z-index': 10 } },
+        { selector: 'node.reached', style: { 'border-width': 3, 'border-color': '#c0392b' } },
+        { selector: 'node.dependent', style: { 'border-width': 3, 'border-color': '#f39c12' } },
+        { selector: 'node.member', style: { 'border-width': 3, 'border-color': '#1abc9c' } },
+        { selector: 'edge.hot', style: { 'line-color': '#c0392b', width: 2, opacity: 1 } },
+      ],
+    });
+    c.on('tap', 'node', (e) => {
+      const id = e.target.id();
+      if (!id.startsWith('zone:')) navigate(`/map?device=${id}`);
+    });
+    cy.current = c;
+    return () => {
+      c.destroy();
+      cy.current = null;
+    };
+  }, [data]);
+
+  // Overlays: a device's blast radius, or one workflow's hub and members.
+  useEffect(() => {
+    const c = cy.current;
+    setBlast(null);
+    setBlastError(null);
+    if (!c) return;
+    c.elements().removeClass('faded focus reached dependent member hot');
+    if (selected) {
+      let live = true;
+      api.get<Blast>(`/api/devices/${selected}/blast-radius`).then(
+        (b) => {
+          if (!live) return;
+          setBlast(b);
+          const hot = new Set([String(b.device.id), ...b.reachable.map((r) => String(r.device.id))]);
+          c.batch(() => {
+            c.elements().not('.zone').addClass('faded');
+            const focus = c.getElementById(String(b.device.id)).removeClass('faded').addClass('focus');
+            for (const r of b.reachable) c.getElementById(String(r.device.id)).removeClass('faded').addClass('reached');
+            for (const d of b.dependents) c.getElementById(String(d.device.id)).removeClass('faded').addClass('dependent');
+            c.edges().filter((e) => hot.has(e.source().id()) && hot.has(e.target().id())).removeClass('faded').addClass('hot');
+            if (focus.nonempty()) c.animate({ center: { eles: focus }, zoom: Math.max(c.zoom(), 0.6) }, { duration: 300 });
+          });
+        },
+        (err: Error) => live && setBlastError(err.message),
+      );
+      return () => {
+        live = false;
+      };
+    }
+    if (workflow && workflows) {
+      const inst = workflows.find((w) => w.workflow === workflow && (!hub || String(w.hub.id) === hub));
+      if (!inst) return;
+      const ids = new Set([String(inst.hub.id), ...inst.members.map((m) => String(m.id))]);
+      c.batch(() => {
+        c.elements().not('.zone').addClass('faded');
+        c.getElementById(String(inst.hub.id)).removeClass('faded').addClass('focus');
+        for (const m of inst.members) c.getElementById(String(m.id)).removeClass('faded').addClass('member');
+        c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).removeClass('faded').addClass('hot');
+      });
+    }
+  }, [selected, workflow, hub, data, workflows]);
+
+  if (error) return <p className="error">{error}</p>;
+  return (
+    <section className="map">
+      <h1>Network map</h1>
+      <div className="toolbar">
+        {data && <span data-testid="map-count">{data.nodes.length} of {data.total} devices, {data.edges.length} talking pairs</span>}
+        <select aria-label="Highlight a workflow" value={workflow ? `${workflow}|${hub ?? ''}` : ''} onChange={(e) => { const [w, h] = e.target.value.split('|'); navigate(w ? `/map?workflow=${encodeURIComponent(w)}&hub=${h}` : '/map'); }}>
+          <option value="">Highlight a workflow…</option>
+          {workflows?.map((w, i) => <option key={i} value={`${w.workflow}|${w.hub.id}`}>{w.name} ({w.members.length})</option>)}
+        </select>
+        {(selected || workflow) && <button type="button" onClick={() => navigate('/map')}>Clear</button>}
+        <span className="legend">{Object.entries(SAFETY_COLOURS).map(([k, v]) => <span key={k}><i className="dot" style={{ background: v }} />{k} </span>)}</span>
+      </div>
+      {blast && (
+        <p data-testid="map-blast">
+          Blast radius of <Link to={`/devices/${blast.device.id}`}>{blast.device.label}</Link>: reaches {blast.reachableWeight.devices} devices (red rings), {blast.dependents.length} depend on it (orange), {blast.workflowsBroken.length} workflows break.
+        </p>
+      )}
+      {blastError && <p className="error">{blastError}</p>}
+      {!data && <p className="loading">Loading…</p>}
+      <div ref={box} className="cy" data-testid="map" />
+    </section>
+  );
+}

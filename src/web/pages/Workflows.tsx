@@ -1,0 +1,33 @@
+import { Link } from '../router';
+import { useApi } from '../use-api';
+
+interface Instance {
+  workflow: string;
+  name: string;
+  hub: { id: number; label: string; category: string | null; part: string };
+  members: { id: number; label: string; category: string | null; part: string; flows: number; evidence: string[] }[];
+  flows: number;
+}
+
+export function Workflows() {
+  const { data, error } = useApi<Instance[]>('/api/workflows');
+  if (error) return <p className="error">{error}</p>;
+  if (!data) return <p className="loading">Loading…</p>;
+  return (
+    <section>
+      <h1>Clinical workflows</h1>
+      {data.length === 0 && <p className="muted">No clinical workflow recognised in this store.</p>}
+      {data.map((w, i) => (
+        <details key={i} className="workflow">
+          <summary>
+            <b>{w.name}</b>: {w.hub.part} <Link to={`/devices/${w.hub.id}`}>{w.hub.label}</Link>, {w.members.length} {w.members[0]?.part ?? 'member'}s, {w.flows} flows{' '}
+            <Link to={`/map?workflow=${encodeURIComponent(w.workflow)}&hub=${w.hub.id}`}>map</Link>
+          </summary>
+          <table className="list">
+            <tbody>{w.members.map((m) => <tr key={m.id}><td><Link to={`/devices/${m.id}`}>{m.label}</Link></td><td>{m.category}</td><td>{m.flows} flows</td><td className="facts">{m.evidence[0]}</td></tr>)}</tbody>
+          </table>
+        </details>
+      ))}
+    </section>
+  );
+}
