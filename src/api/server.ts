@@ -22,6 +22,7 @@ import { deviceRoutes } from './routes/device-routes.js';
 import { forensicsRoutes } from './routes/forensics-routes.js';
 import { graphRoutes } from './routes/graph-routes.js';
 import { metaRoutes } from './routes/meta-routes.js';
+import { procureRoutes } from './routes/procure-routes.js';
 import { securityRoutes } from './routes/security-routes.js';
 
 export const VERSION = '0.1.0';
@@ -130,6 +131,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   graphRoutes(routes, services);
   securityRoutes(routes, services);
   forensicsRoutes(routes, services, options.packetStore ?? null);
+  procureRoutes(routes, services);
   adminRoutes(routes, services);
   const document = openApiDocument(routes.routes, VERSION);
   app.get('/api/docs', { config: { role: 'public' } }, async () => document);

@@ -308,6 +308,21 @@ program
     process.exitCode = await pcapCommand(opts);
   });
 
+const procure = program.command('procure').description('Secure before procure: a device assessed before it is bought, from its MDS2 form and SBOM');
+procure
+  .command('assess')
+  .description('Known vulnerabilities, projected risk and rank in this hospital, MDS2 gaps with controls and contract clauses, a secure configuration, declared vs observed; HTML and JSON report')
+  .argument('<candidate>', 'candidate YAML: vendor, model, softwareVersion, category, site, zone, peers, count (listens optional)')
+  .option('--mds2 <file>', "the vendor's MDS2 form (ANSI/NEMA HN 1-2019 worksheet, XLSX)")
+  .option('--sbom <file>', 'SBOM: CycloneDX JSON or SPDX JSON')
+  .requiredOption('--report <dir>', 'folder to write procurement-report.html and procurement-report.json into')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--json', 'print the report as JSON')
+  .action(async (candidate: string, opts) => {
+    const { procureAssessCommand } = await import('./procure-command.js');
+    process.exitCode = await procureAssessCommand(candidate, opts);
+  });
+
 program
   .command('demo', { hidden: true })
   .description('Analyse the bundled capture into ./vigil.db unless it exists, then serve the dashboard (what `npm start` runs)')

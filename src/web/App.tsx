@@ -12,6 +12,7 @@ import { Alerts } from './pages/Alerts';
 import { Vulnerabilities } from './pages/Vulnerabilities';
 import { RiskPage } from './pages/RiskPage';
 import { WhatIf } from './pages/WhatIf';
+import { Procurement } from './pages/Procurement';
 
 interface Me {
   name: string;
@@ -27,6 +28,7 @@ const NAV: { to: string; label: string; admin?: boolean }[] = [
   { to: '/map', label: 'Network map' },
   { to: '/workflows', label: 'Workflows' },
   { to: '/whatif', label: 'What-if' },
+  { to: '/procurement', label: 'Procurement' },
   { to: '/admin', label: 'Tokens & audit', admin: true },
 ];
 
@@ -75,6 +77,7 @@ export function App() {
   else if (path === '/vulnerabilities') page = <Vulnerabilities />;
   else if (path === '/risk') page = <RiskPage />;
   else if (path === '/whatif') page = <WhatIf />;
+  else if (path === '/procurement') page = <Procurement />;
   else if (path === '/alerts') page = <Alerts role={me.role} />;
   else if (path === '/inventory') page = <Inventory />;
   else if (path === '/map') page = <NetworkMap />;

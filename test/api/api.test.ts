@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/api/api-tokens.js';
@@ -281,6 +282,36 @@ describe('REST API on the analysed demo hospital', () => {
         ['test-analyst', true],
       ]);
       expect(audit[1].detail.sha256).toBe(r.headers['x-vigil-sha256']);
+    });
+  });
+
+  describe('procurement', () => {
+    const MDS2 = fileURLToPath(new URL('../../../shared/procurement/mds2/NEMA_Example-MDS2-Worksheet_HN1-2019.xlsx', import.meta.url));
+    const SBOM = fileURLToPath(new URL('../../../shared/procurement/sbom/sbom-completeness_narrow.sbom.json', import.meta.url));
+    const candidate = { vendor: 'BD', model: 'Alaris 8015 PC Unit', softwareVersion: '12.1.2', category: 'infusion-pump', site: 'main', zone: 'icu', peers: ['pump-server'], count: 20 };
+    const post = (token: string, body: unknown) => app.inject({ method: 'POST', url: '/api/procure/assess', headers: { authorization: `Bearer ${token}` }, payload: body as object });
+
+    it('assesses a candidate for an analyst, lists every problem of a bad one, and refuses a viewer', async () => {
+      expect((await post(tokens.viewer, { candidate })).statusCode).toBe(403);
+      const bad = (await post(tokens.analyst, { candidate: { vendor: 'BD' } })).json();
+      expect(bad.error).toBe('bad-request');
+      for (const f of ['model', 'softwareVersion', 'category', 'zone', 'count']) expect(bad.reason).toContain(f);
+      const r = await post(tokens.analyst, { candidate });
+      expect(r.statusCode).toBe(200);
+      const { report, html } = r.json();
+      expect(report.risk.of).toBeGreaterThan(100);
+      expect(report.risk.rank).toBeGreaterThanOrEqual(1);
+      expect(html).toMatch(/^<!doctype html>/i);
+      expect(html).not.toMatch(/<script/i);
+    });
+
+    it.skipIf(!existsSync(MDS2) || !existsSync(SBOM))('reads an uploaded MDS2 worksheet and SBOM (../shared/procurement)', async () => {
+      const r = await post(tokens.analyst, { candidate, mds2Base64: readFileSync(MDS2).toString('base64'), sbom: readFileSync(SBOM, 'utf8') });
+      expect(r.statusCode).toBe(200);
+      const { report } = r.json();
+      expect(report.gaps.gaps.length).toBeGreaterThan(0);
+      expect(report.clauses.length).toBeGreaterThan(0);
+      expect(report.vulnerabilities.components.total).toBe(55);
     });
   });
 

@@ -113,6 +113,25 @@ describe.skipIf(!!skip)('dashboard in Chromium', () => {
     await shot('whatif');
   });
 
+  it('assesses a device before it is bought, with its MDS2 form and SBOM when ../shared has them', async () => {
+    await page.getByRole('link', { name: 'Procurement' }).click();
+    await page.getByLabel('Vendor').fill('BD');
+    await page.getByLabel('Model').fill('Alaris 8015 PC Unit');
+    await page.getByLabel('Software version').fill('12.1.2');
+    await page.getByLabel('Category').selectOption('infusion-pump');
+    await page.getByLabel('Intended zone').selectOption('icu');
+    await page.getByLabel(/Intended peers/).fill('pump-server');
+    const mds2 = join(ROOT, '../shared/procurement/mds2/NEMA_Example-MDS2-Worksheet_HN1-2019.xlsx');
+    const sbom = join(ROOT, '../shared/procurement/sbom/sbom-completeness_narrow.sbom.json');
+    if (existsSync(mds2)) await page.getByLabel('MDS2 form').setInputFiles(mds2);
+    if (existsSync(sbom)) await page.getByLabel('SBOM').setInputFiles(sbom);
+    await page.getByRole('button', { name: 'Assess' }).click();
+    await expect.poll(() => page.getByTestId('procure-summary').textContent(), { timeout: 30_000 }).toMatch(/^Projected risk [\d.]+ .* rank \d+ of \d+ devices/);
+    if (existsSync(mds2)) expect(await page.getByTestId('procure-summary').textContent()).toMatch(/[1-9]\d* MDS2 gaps/);
+    await expect.poll(() => page.frameLocator('iframe.report').locator('h1').textContent()).toMatch(/^Secure before procure: BD Alaris 8015 PC Unit 12\.1\.2/);
+    await shot('procurement');
+  });
+
   it('shows vulnerabilities with their decisions, and alerts an admin can acknowledge', async () => {
     await page.getByRole('link', { name: 'Vulnerabilities' }).click();
     await expect.poll(() => page.getByTestId('vuln-count').textContent()).toMatch(/^[1-9]\d* findings/);
