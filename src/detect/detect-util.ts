@@ -4,12 +4,7 @@ import { isDeviceAddress, isLocalAddress } from '../inventory/address-kinds.js';
 import type { Endpoint } from '../protocols/observation.js';
 import type { FlowRef, Host } from './alert.js';
 
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-export const TCP_URG = 0x20;
+export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../decode/decoded-packet.js';
 
 export function flowRef(f: FlowRecord): FlowRef {
   return { id: f.id, proto: f.proto, src: f.originator.ip, sport: f.originator.port, dst: f.responder.ip, dport: f.responder.port, ts: f.firstTs };
@@ -105,4 +100,17 @@ export class WindowedCounter {
 /** A bounded sample (first `max`) of flow references kept as evidence. */
 export function pushBounded<T>(list: T[], item: T, max = 20): void {
   if (list.length < max) list.push(item);
+}
+
+/** Keys a rule tracks at most: past it the map starts over, so a flood of sources cannot grow memory without bound. */
+export const MAX_TRACKED_KEYS = 200_000;
+
+/** The value kept for `key`, made by `make` when first asked. */
+export function entryFor<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    if (map.size > MAX_TRACKED_KEYS) map.clear();
+    map.set(key, (v = make()));
+  }
+  return v;
 }

@@ -7,7 +7,7 @@
 import type { FlowRecord } from '../../analyze/flow-record.js';
 import type { Observation } from '../../protocols/observation.js';
 import type { FlowRef } from '../alert.js';
-import { flowRef, host, pushBounded, WindowedCounter } from '../detect-util.js';
+import { WindowedCounter, entryFor, flowRef, host, pushBounded } from '../detect-util.js';
 import type { DetectionRule, FindingSink } from '../rule.js';
 import type { Thresholds } from '../thresholds.js';
 
@@ -20,12 +20,7 @@ export function bruteForceRule(t: Thresholds): DetectionRule {
   const samples = new Map<string, FlowRef[]>();
   function count(key: string, ts: number, threshold: number, ref: FlowRef | null): number | null {
     if (ref) {
-      let s = samples.get(key);
-      if (!s) {
-        if (samples.size > 200_000) samples.clear();
-        samples.set(key, (s = []));
-      }
-      pushBounded(s, ref, 10);
+      pushBounded(entryFor(samples, key, () => []), ref, 10);
     }
     const r = counter.add(key, ts, threshold);
     return r.reached ? r.count : null;

@@ -5,7 +5,7 @@
  */
 import type { FlowRecord } from '../../analyze/flow-record.js';
 import type { FlowRef } from '../alert.js';
-import { flowRef, host, pushBounded, WindowedSets } from '../detect-util.js';
+import { WindowedSets, entryFor, flowRef, host, pushBounded } from '../detect-util.js';
 import type { DetectionRule, FindingSink } from '../rule.js';
 import type { Thresholds } from '../thresholds.js';
 import { isTcpProbe } from './tcp-probe.js';
@@ -21,17 +21,9 @@ export function horizontalScanRule(t: Thresholds): DetectionRule {
       if (!isTcpProbe(f)) return;
       const key = f.originator.ip;
       const r = hosts.add(key, f.responder.ip, f.firstTs, minHosts);
-      let p = ports.get(key);
-      if (!p) {
-        if (ports.size > 200_000) ports.clear();
-        ports.set(key, (p = new Set()));
-      }
+      const p = entryFor(ports, key, () => new Set<number>());
       if (p.size < 64) p.add(f.responder.port);
-      let s = samples.get(key);
-      if (!s) {
-        if (samples.size > 200_000) samples.clear();
-        samples.set(key, (s = []));
-      }
+      const s = entryFor(samples, key, (): FlowRef[] => []);
       pushBounded(s, flowRef(f), 10);
       if (!r.reached) return;
       const portList = [...p].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 /** `scan.vertical`: one source probing many ports of one host (a port scan of a device). */
 import type { FlowRecord } from '../../analyze/flow-record.js';
 import type { FlowRef } from '../alert.js';
-import { flowRef, host, pushBounded, WindowedSets } from '../detect-util.js';
+import { WindowedSets, entryFor, flowRef, host, pushBounded } from '../detect-util.js';
 import type { DetectionRule, FindingSink } from '../rule.js';
 import type { Thresholds } from '../thresholds.js';
 import { isTcpProbe } from './tcp-probe.js';
@@ -16,11 +16,7 @@ export function verticalScanRule(t: Thresholds): DetectionRule {
       if (!isTcpProbe(f)) return;
       const key = `${f.originator.ip}>${f.responder.ip}`;
       const r = ports.add(key, f.responder.port, f.firstTs, minPorts);
-      let s = samples.get(key);
-      if (!s) {
-        if (samples.size > 200_000) samples.clear();
-        samples.set(key, (s = []));
-      }
+      const s = entryFor(samples, key, (): FlowRef[] => []);
       pushBounded(s, flowRef(f), 10);
       if (!r.reached) return;
       const list = [...r.members].sort((a, b) => a - b);
