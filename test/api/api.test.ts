@@ -163,6 +163,8 @@ describe('REST API on the analysed demo hospital', () => {
       expect(g.total).toBe(g.nodes.length);
       expect(g.edges.length).toBeGreaterThan(g.nodes.length / 2);
       expect(g.edges.every((e: { from: number; to: number }) => ids.has(e.from) && ids.has(e.to))).toBe(true);
+      // Risk is computed by the fixture, so every node carries its score for the map's colours.
+      expect(g.nodes.every((n: { risk: number | null }) => typeof n.risk === 'number' && n.risk >= 0 && n.risk <= 100)).toBe(true);
       const top = (await get('/api/graph?limit=10', tokens.viewer)).json();
       expect(top.nodes).toHaveLength(10);
       expect(Math.min(...top.nodes.map((n: { degree: number }) => n.degree))).toBeGreaterThanOrEqual(Math.max(...g.nodes.filter((n: { id: number }) => !top.nodes.some((t: { id: number }) => t.id === n.id)).map((n: { degree: number }) => n.degree)));

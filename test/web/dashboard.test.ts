@@ -82,6 +82,7 @@ describe.skipIf(!!skip)('dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'Network map' }).click();
     await expect.poll(() => page.getByTestId('map-count').textContent()).toMatch(new RegExp(`^${deviceCount} of ${deviceCount} devices`));
     expect(await page.locator('[data-testid=map] canvas').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('map-legend').textContent()).toMatch(/^0-20 20-40 40-60 60-80 80-100/);
     const workflow = page.getByLabel('Highlight a workflow');
     expect(await workflow.locator('option').count()).toBeGreaterThan(1);
     await shot('map');

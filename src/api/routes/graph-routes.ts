@@ -13,7 +13,7 @@ export function graphRoutes(routes: RouteTable, s: ServerServices): void {
     query: z.object({ limit: z.coerce.number().int().min(1).max(20_000).default(5000) }),
     response: z.object({
       total: z.number(),
-      nodes: z.array(z.object({ id: z.number(), label: z.string(), category: z.string().nullable(), role: z.string().nullable(), zone: z.string().nullable(), safety: z.string().nullable(), degree: z.number() })),
+      nodes: z.array(z.object({ id: z.number(), label: z.string(), category: z.string().nullable(), role: z.string().nullable(), zone: z.string().nullable(), safety: z.string().nullable(), risk: z.number().nullable().describe('risk score 0-100, null before `vigil risk`'), degree: z.number() })),
       edges: z.array(z.object({ from: z.number(), to: z.number(), lateral: z.boolean(), services: z.array(z.string()) })),
       zones: z.array(z.object({ id: z.string(), name: z.string(), kind: z.string() })),
     }),
@@ -27,9 +27,10 @@ export function graphRoutes(routes: RouteTable, s: ServerServices): void {
       const kept = new Uint8Array(n);
       for (const i of keep) kept[i] = 1;
       const zoneOf = new Map((await s.store.db.selectFrom('devices').select(['id', 'zone']).execute()).map((d) => [Number(d.id), d.zone]));
+      const riskOf = new Map((await s.store.db.selectFrom('device_risk').select(['device_id', 'score']).execute()).map((r) => [Number(r.device_id), r.score]));
       const nodes = keep.map((i) => {
         const d = graph.devices[i];
-        return { id: d.id, label: d.label, category: d.category, role: d.role, zone: zoneOf.get(d.id) ?? null, safety: d.category ? (s.taxonomy.category(d.category)?.safetyImpact ?? null) : null, degree: degree[i] };
+        return { id: d.id, label: d.label, category: d.category, role: d.role, zone: zoneOf.get(d.id) ?? null, safety: d.category ? (s.taxonomy.category(d.category)?.safetyImpact ?? null) : null, risk: riskOf.get(d.id) ?? null, degree: degree[i] };
       });
       const edges: { from: number; to: number; lateral: boolean; services: string[] }[] = [];
       for (let a = 0; a < n; a++) {

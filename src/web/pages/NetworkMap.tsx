@@ -7,7 +7,7 @@ import { useApi } from '../use-api';
 
 interface Graph {
   total: number;
-  nodes: { id: number; label: string; category: string | null; role: string | null; zone: string | null; safety: string | null; degree: number }[];
+  nodes: { id: number; label: string; category: string | null; role: string | null; zone: string | null; safety: string | null; risk: number | null; degree: number }[];
   edges: { from: number; to: number; lateral: boolean; services: string[] }[];
   zones: { id: string; name: string; kind: string }[];
 }
@@ -29,11 +29,15 @@ interface WorkflowInstance {
 
 const CELL = 34;
 
+/** Risk bands of 20 points, green to dark red; grey before risk is computed. */
+const RISK_BANDS = ['#27ae60', '#a9cc52', '#f1c40f', '#e67e22', '#c0392b'];
+const riskColour = (risk: number | null) => (risk === null ? '#bdc3c7' : RISK_BANDS[Math.min(4, Math.floor(risk / 20))]);
+
 /**
  * Positions computed here, not by a force layout: zones on a grid, each zone's devices in a square
  * sorted by category. O(n), stable between visits, and a 5,000-device hospital draws at once.
  */
-function layout(g: Graph): ElementDefinition[] {
+function layout(g: Graph, colourBy: 'risk' | 'safety'): ElementDefinition[] {
   const byZone = new Map<string, Graph['nodes']>();
   for (const n of g.nodes) {
     const z = n.zone ?? '(no zone)';
@@ -59,7 +63,7 @@ function layout(g: Graph): ElementDefinition[] {
     const w = side(ns.length);
     ns.sort((a, b) => (a.category ?? '~').localeCompare(b.category ?? '~') || b.degree - a.degree).forEach((n, j) => {
       out.push({
-        data: { id: String(n.id), parent: `zone:${zone}`, label: n.label, colour: SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
+        data: { id: String(n.id), parent: `zone:${zone}`, label: n.label, colour: colourBy === 'risk' ? riskColour(n.risk) : SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
         position: { x: ox + (j % w) * CELL, y: oy + Math.floor(j / w) * CELL },
       });
     });
@@ -76,6 +80,7 @@ export function NetworkMap() {
   const cy = useRef<Core | null>(null);
   const [blast, setBlast] = useState<Blast | null>(null);
   const [blastError, setBlastError] = useState<string | null>(null);
+  const [colourBy, setColourBy] = useState<'risk' | 'safety'>('risk');
   const selected = search.get('device');
   const workflow = search.get('workflow');
   const hub = search.get('hub');
@@ -84,7 +89,7 @@ export function NetworkMap() {
     if (!data || !box.current) return;
     const c = cytoscape({
       container: box.current,
-      elements: layout(data),
+      elements: layout(data, colourBy),
       layout: { name: 'preset' },
       textureOnViewport: true,
       hideEdgesOnViewport: data.nodes.length > 1500,
@@ -112,7 +117,7 @@ export function NetworkMap() {
       c.destroy();
       cy.current = null;
     };
-  }, [data]);
+  }, [data, colourBy]);
 
   // Overlays: a device's blast radius, or one workflow's hub and members.
   useEffect(() => {
@@ -154,7 +159,7 @@ export function NetworkMap() {
         c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).removeClass('faded').addClass('hot');
       });
     }
-  }, [selected, workflow, hub, data, workflows]);
+  }, [selected, workflow, hub, data, workflows, colourBy]);
 
   if (error) return <p className="error">{error}</p>;
   return (
@@ -167,7 +172,15 @@ export function NetworkMap() {
           {workflows?.map((w, i) => <option key={i} value={`${w.workflow}|${w.hub.id}`}>{w.name} ({w.members.length})</option>)}
         </select>
         {(selected || workflow) && <button type="button" onClick={() => navigate('/map')}>Clear</button>}
-        <span className="legend">{Object.entries(SAFETY_COLOURS).map(([k, v]) => <span key={k}><i className="dot" style={{ background: v }} />{k} </span>)}</span>
+        <select aria-label="Colour by" value={colourBy} onChange={(e) => setColourBy(e.target.value as 'risk' | 'safety')}>
+          <option value="risk">colour by risk</option>
+          <option value="safety">colour by patient-safety class</option>
+        </select>
+        <span className="legend" data-testid="map-legend">
+          {colourBy === 'risk'
+            ? RISK_BANDS.map((c, i) => <span key={c}><i className="dot" style={{ background: c }} />{i * 20}-{i * 20 + 20} </span>)
+            : Object.entries(SAFETY_COLOURS).map(([k, v]) => <span key={k}><i className="dot" style={{ background: v }} />{k} </span>)}
+        </span>
       </div>
       {blast && (
         <p data-testid="map-blast">
