@@ -35,32 +35,6 @@ ip -n "$SRV" link set vfhir-s up
 ip -n "$CLI" link set vfhir-c up
 sleep 1
 
-cat > "$WORK/capture.py" <<'PY'
-# Minimal pcap writer on an AF_PACKET socket: every frame of one interface until SIGTERM.
-import signal, socket, struct, sys, time
-iface, path = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-s.bind((iface, 0))
-s.settimeout(0.2)
-out = open(path, 'wb')
-out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-running = True
-def stop(*_):
-    global running
-    running = False
-signal.signal(signal.SIGTERM, stop)
-open(path + '.ready', 'w').close()
-while running:
-    try:
-        frame = s.recv(65535)
-    except socket.timeout:
-        continue
-    t = time.time()
-    out.write(struct.pack('<IIII', int(t), int((t % 1) * 1e6), len(frame), len(frame)) + frame)
-    out.flush()
-out.close()
-PY
-
 cat > "$WORK/server.py" <<'PY'
 # A FHIR-shaped responder: answers every request with a small FHIR JSON resource (R4 media type).
 import http.server, json
@@ -92,7 +66,7 @@ open(sys.argv[1], 'w').close()
 server.serve_forever()
 PY
 
-ip netns exec "$CLI" python3 "$WORK/capture.py" vfhir-c "$WORK/fhir.pcap" &
+ip netns exec "$CLI" python3 scripts/afpacket-capture.py vfhir-c "$WORK/fhir.pcap" &
 CAP=$!
 while [ ! -e "$WORK/fhir.pcap.ready" ]; do sleep 0.1; done
 ip netns exec "$SRV" python3 "$WORK/server.py" "$WORK/server.ready" &

@@ -39,32 +39,6 @@ ip -n "$DEV" route add 224.0.0.0/4 dev vsdc-d
 ip -n "$CLI" route add 224.0.0.0/4 dev vsdc-c
 sleep 1
 
-cat > "$WORK/capture.py" <<'PY'
-# Minimal pcap writer on an AF_PACKET socket: every frame of one interface until SIGTERM.
-import signal, socket, struct, sys, time
-iface, path = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
-s.bind((iface, 0))
-s.settimeout(0.2)
-out = open(path, 'wb')
-out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-running = True
-def stop(*_):
-    global running
-    running = False
-signal.signal(signal.SIGTERM, stop)
-open(path + '.ready', 'w').close()
-while running:
-    try:
-        frame = s.recv(65535)
-    except socket.timeout:
-        continue
-    t = time.time()
-    out.write(struct.pack('<IIII', int(t), int((t % 1) * 1e6), len(frame), len(frame)) + frame)
-    out.flush()
-out.close()
-PY
-
 cat > "$WORK/messages.py" <<'PY'
 DEVICE = 'urn:uuid:5b1c9a5e-7c1f-4d2a-9d55-0a2030405060'
 XADDR = 'http://10.203.1.1:6464/5b1c9a5e-7c1f-4d2a-9d55-0a2030405060'
@@ -182,7 +156,7 @@ for body in (GET, GET_MDIB):
 c.close()
 PY
 
-ip netns exec "$CLI" python3 "$WORK/capture.py" vsdc-c "$WORK/sdc.pcap" &
+ip netns exec "$CLI" python3 scripts/afpacket-capture.py vsdc-c "$WORK/sdc.pcap" &
 CAP=$!
 while [ ! -e "$WORK/sdc.pcap.ready" ]; do sleep 0.1; done
 ip netns exec "$DEV" python3 "$WORK/device.py" "$WORK" &

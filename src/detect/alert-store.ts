@@ -16,41 +16,9 @@
  * StoredIncident = { id, uid, title, severity, status, firstTs, lastTs, hosts, rules, alertIds }
  */
 import type { InventoryStore } from '../store/inventory-store.js';
-import { SEVERITIES, type Alert, type AlertStatus, type EvidenceValue, type FlowRef, type Incident, type Severity } from './alert.js';
+import { SEVERITIES, type Alert, type AlertStatus, type Incident, type Severity, type StoredAlert, type StoredIncident } from './alert.js';
 
-export interface StoredAlert {
-  id: number;
-  uid: string;
-  rule: string;
-  severity: Severity;
-  status: AlertStatus;
-  title: string;
-  description: string;
-  deviceId: number | null;
-  srcIp: string;
-  dstIp: string | null;
-  firstTs: number;
-  lastTs: number;
-  count: number;
-  incidentId: number | null;
-  evidence: Record<string, EvidenceValue>;
-  flows: FlowRef[];
-  statusChangedAt: number | null;
-  statusBy: string | null;
-}
-
-export interface StoredIncident {
-  id: number;
-  uid: string;
-  title: string;
-  severity: Severity;
-  status: AlertStatus;
-  firstTs: number;
-  lastTs: number;
-  hosts: string[];
-  rules: string[];
-  alertIds: number[];
-}
+export type { StoredAlert, StoredIncident };
 
 export interface AlertFilter {
   status?: AlertStatus;

@@ -88,3 +88,38 @@ export interface Incident {
   rules: string[];
   alerts: string[];
 }
+
+/** An alert and an incident as the store keeps them and the API answers (src/detect/alert-store.ts). */
+export interface StoredAlert {
+  id: number;
+  uid: string;
+  rule: string;
+  severity: Severity;
+  status: AlertStatus;
+  title: string;
+  description: string;
+  deviceId: number | null;
+  srcIp: string;
+  dstIp: string | null;
+  firstTs: number;
+  lastTs: number;
+  count: number;
+  incidentId: number | null;
+  evidence: Record<string, EvidenceValue>;
+  flows: FlowRef[];
+  statusChangedAt: number | null;
+  statusBy: string | null;
+}
+
+export interface StoredIncident {
+  id: number;
+  uid: string;
+  title: string;
+  severity: Severity;
+  status: AlertStatus;
+  firstTs: number;
+  lastTs: number;
+  hosts: string[];
+  rules: string[];
+  alertIds: number[];
+}

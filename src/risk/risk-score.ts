@@ -4,6 +4,9 @@
  * with its weight, so the number explains itself.
  */
 import type { RiskModel } from './risk-model.js';
+import type { RiskFactor, RiskScore } from './risk-types.js';
+
+export type { RiskFactor, RiskScore };
 
 export interface RiskInputs {
   deviceId: number;
@@ -22,28 +25,6 @@ export interface RiskInputs {
   workflows: number;
   hub: boolean;
   sameCategory: number;
-}
-
-export interface RiskFactor {
-  id: string;
-  label: string;
-  kind: 'likelihood' | 'impact';
-  /** The weight the model gives it (0-1). */
-  weight: number;
-  detail: string;
-}
-
-export interface RiskScore {
-  deviceId: number;
-  /** 0-100: the larger of the safety and privacy scores. */
-  score: number;
-  safety: number;
-  privacy: number;
-  likelihood: number;
-  safetyImpact: number;
-  privacyImpact: number;
-  criticality: number;
-  factors: RiskFactor[];
 }
 
 const combine = (ws: number[]): number => 1 - ws.reduce((p, w) => p * (1 - w), 1);

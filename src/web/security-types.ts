@@ -1,23 +1,5 @@
 /** What the alert and vulnerability routes answer (see src/detect/alert-store.ts and src/vuln/assess.ts). */
-export interface Alert {
-  id: number;
-  rule: string;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  status: 'new' | 'acknowledged' | 'resolved';
-  title: string;
-  description: string;
-  deviceId: number | null;
-  srcIp: string;
-  dstIp: string | null;
-  firstTs: number;
-  lastTs: number;
-  count: number;
-  incidentId: number | null;
-  evidence: Record<string, unknown>;
-  flows: { id: number; proto: string; src: string; sport: number; dst: string; dport: number; ts: number }[];
-  statusChangedAt: number | null;
-  statusBy: string | null;
-}
+export type { StoredAlert as Alert } from '../detect/alert';
 
 export interface HopDevice {
   id: number;

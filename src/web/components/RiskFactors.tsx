@@ -1,22 +1,10 @@
-export interface RiskFactor {
-  id: string;
-  label: string;
-  kind: 'likelihood' | 'impact';
-  weight: number;
-  detail: string;
-}
+import type { RiskScore } from '../../risk/risk-types';
 
-export interface Risk {
-  deviceId: number;
+export type { RiskFactor } from '../../risk/risk-types';
+
+/** A stored score as GET /api/risk answers it (src/risk/device-risk.ts StoredRisk). */
+export interface Risk extends RiskScore {
   device: { label: string; category: string | null; vendor: string | null; model: string | null; zone: string | null };
-  score: number;
-  safety: number;
-  privacy: number;
-  likelihood: number;
-  safetyImpact: number;
-  privacyImpact: number;
-  criticality: number;
-  factors: RiskFactor[];
 }
 
 /** The factors behind a score with their weights: the number explains itself. */
