@@ -58,7 +58,7 @@ export class Analyzer implements ObservationSink {
   private readonly observationWriter: JsonlWriter | null = null;
   private readonly files: CaptureFileSummary[] = [];
   packets = 0;
-  private bytes = 0;
+  bytes = 0;
   private capturedBytes = 0;
   private flowCount = 0;
   private observationCount = 0;

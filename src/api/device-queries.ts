@@ -18,6 +18,8 @@ export interface DeviceFilter {
   vendor?: string;
   /** A patient-safety class from the taxonomy: every category in it. */
   safety?: string;
+  /** A scale-out site: devices its sensors saw (a device may belong to several). */
+  site?: string;
 }
 
 export interface DevicePageQuery extends DeviceFilter {
@@ -35,6 +37,11 @@ function filtered(store: InventoryStore, taxonomy: Taxonomy, f: DeviceFilter) {
   if (f.role) q = q.where('role', '=', f.role);
   if (f.zone) q = q.where('zone', '=', f.zone);
   if (f.vendor) q = q.where('vendor', '=', f.vendor);
+  if (f.site) {
+    const site = f.site;
+    // EXISTS, not a join: a device seen at several sites still counts once, and each probe is a walk of the device_sites key.
+    q = q.where((eb) => eb.exists(eb.selectFrom('device_sites').select(sql`1`.as('one')).whereRef('device_sites.device_id', '=', 'devices.id').where('device_sites.site', '=', site)));
+  }
   if (f.safety) {
     const cats = taxonomy.categories.filter((c) => c.safetyImpact === f.safety).map((c) => c.id);
     q = cats.length ? q.where('category', 'in', cats) : q.where(sql<boolean>`1 = 0`);

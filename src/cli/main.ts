@@ -64,15 +64,60 @@ program
 
 program
   .command('sensor')
-  .description('Analyse live traffic from a mirror port through dumpcap or tcpdump (receive only)')
-  .requiredOption('-i, --interface <name>', 'capture interface')
-  .option('-o, --out <dir>', 'write summary.json, flows.jsonl and observations.jsonl to this folder')
+  .description('Analyse a mirror port (or a capture) at one site; with --publish, send windows to the central service over NATS JetStream')
+  .option('-i, --interface <name>', 'capture interface (receive only, through dumpcap or tcpdump)')
+  .option('-r, --read <file...>', 'capture files to analyse instead of an interface (with --publish)')
+  .option('--site <name>', 'site name, e.g. st-marys (letters, digits, - and _): required with --publish')
+  .option('--publish <url>', 'NATS JetStream to publish to, e.g. nats://127.0.0.1:4222')
+  .option('--sensor-id <id>', 'this sensor\'s name (default <site>-<hostname>)')
+  .option('--namespace <name>', 'NATS namespace shared with the central service (default vigil)')
+  .option('--spool <dir>', 'windows wait here until NATS has them (default ./vigil-spool-<site>)')
+  .option('--spool-max-bytes <n>', 'disk bound of the spool; past it the oldest windows are dropped and counted (default 1 GiB)', positiveInt('--spool-max-bytes'))
+  .option('--window <seconds>', 'seconds of traffic per window (default 300 live; files: one window unless given)', positiveInt('--window'))
+  .option('--site-file <file.yaml>', 'site file (zones, subnets, VLANs) sent with each window')
+  .option('--no-detect', 'no threat detection at the sensor')
+  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--approved <file>', 'approved destinations (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--packet-store <dir>', 'keep every packet in a rolling store here, at the sensor')
+  .option('--flush-timeout <seconds>', 'at the end, how long to keep trying to empty the spool (default 30)', positiveInt('--flush-timeout'))
+  .option('-o, --out <dir>', 'write summary.json, flows.jsonl and observations.jsonl to this folder (without --publish)')
   .option('-f, --filter <bpf>', 'capture filter')
   .option('--duration <seconds>', 'stop after this many seconds', positiveInt('--duration'))
   .option('--json', 'print the summary as JSON')
   .action(async (opts) => {
+    if (opts.publish) {
+      if (!opts.site) {
+        process.stderr.write('vigil: sensor --publish needs --site NAME\n');
+        process.exitCode = 2;
+        return;
+      }
+      const { publishSensorCommand } = await import('./scale-commands.js');
+      process.exitCode = await publishSensorCommand(opts);
+      return;
+    }
+    if (!opts.interface) {
+      process.stderr.write('vigil: sensor needs --interface IF (to analyse files here, use vigil analyze; to publish them, add --site and --publish)\n');
+      process.exitCode = 2;
+      return;
+    }
     const { sensorCommand } = await import('./sensor-command.js');
     process.exitCode = await sensorCommand(opts);
+  });
+
+program
+  .command('central')
+  .description("Store every site's sensor windows from NATS JetStream into PostgreSQL, each exactly once; several may run side by side")
+  .requiredOption('--nats <url>', 'NATS JetStream, e.g. nats://127.0.0.1:4222')
+  .requiredOption('--postgres <url>', 'PostgreSQL store, e.g. postgres://vigil@db/vigil (a SQLite file also works, for one machine)')
+  .option('--durable <name>', 'durable consumer shared by the central processes (default vigil-central)')
+  .option('--namespace <name>', 'NATS namespace shared with the sensors (default vigil)')
+  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--analytics-interval <seconds>', 'least seconds between whole-inventory vulnerability and risk recomputes (default 60; 0: never)', (v: string) => Number(v))
+  .option('--idle-exit <seconds>', 'stop once no window has come for this long (default: run until stopped)', positiveInt('--idle-exit'))
+  .option('--ack-wait <seconds>', 'a window a central process holds this long unacknowledged goes to another (default 120; set when the consumer is first made)', positiveInt('--ack-wait'))
+  .action(async (opts) => {
+    const { centralCommand } = await import('./scale-commands.js');
+    process.exitCode = await centralCommand(opts);
   });
 
 program
@@ -190,6 +235,7 @@ program
   .command('serve')
   .description('Serve the REST API (document at /api/docs) and the dashboard on an inventory store')
   .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--postgres <url>', "the central service's PostgreSQL store (the same as --db <url>)")
   .option('--port <n>', 'port (default 8080)', positiveInt('--port'))
   .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)')
   .option('--tls-cert <file.pem>', 'serve HTTPS with this certificate (with --tls-key)')
@@ -199,7 +245,7 @@ program
   .option('--packet-store <dir>', 'packet store folder (vigil analyze --packet-store) for packet downloads')
   .action(async (opts) => {
     const { serveCommand } = await import('./serve-command.js');
-    process.exitCode = await serveCommand(opts);
+    process.exitCode = await serveCommand({ ...opts, db: opts.postgres ?? opts.db });
   });
 
 const token = program.command('token').description('API tokens: each has a role, viewer < analyst < admin; secrets are shown once and stored hashed');

@@ -3,9 +3,9 @@
  * Works on SQLite and PostgreSQL.
  *
  * Shapes (stable; the API returns them as JSON):
- *   listAlerts(store, { status?, severity?, deviceId?, limit = 100, offset = 0 }): Promise<StoredAlert[]>
+ *   listAlerts(store, { status?, severity?, deviceId?, site?, limit = 100, offset = 0 }): Promise<StoredAlert[]>
  *     newest first (last_ts descending). `severity` is a minimum: 'high' returns high and critical.
- *   countAlerts(store, { status?, severity?, deviceId? }): Promise<number>
+ *   countAlerts(store, { status?, severity?, deviceId?, site? }): Promise<number>
  *   setAlertStatus(store, id, status, by): Promise<boolean>   false when no alert has that id;
  *     sets status_changed_at (seconds since the epoch) and status_by.
  *   listIncidents(store): Promise<StoredIncident[]>   most recent first, each with its alert ids.
@@ -24,6 +24,8 @@ export interface AlertFilter {
   status?: AlertStatus;
   severity?: Severity;
   deviceId?: number;
+  /** The scale-out site whose sensor raised it. */
+  site?: string;
 }
 
 function filtered(store: InventoryStore, f: AlertFilter) {
@@ -31,6 +33,7 @@ function filtered(store: InventoryStore, f: AlertFilter) {
   if (f.status) q = q.where('status', '=', f.status);
   if (f.severity) q = q.where('severity', 'in', SEVERITIES.slice(SEVERITIES.indexOf(f.severity)) as Severity[]);
   if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
+  if (f.site) q = q.where('site', '=', f.site);
   return q;
 }
 
@@ -72,26 +75,44 @@ export async function listIncidents(store: InventoryStore): Promise<StoredIncide
 
 /** Writes one analysis's alerts and incidents (device ids already resolved on each alert). */
 export async function saveAlerts(store: InventoryStore, result: { alerts: readonly Alert[]; incidents: readonly Incident[] }): Promise<number> {
-  return store.transaction(async (tx) => {
-    const incidentIds = new Map<string, number>();
-    for (const inc of result.incidents) {
-      const values = { title: inc.title, severity: inc.severity, first_ts: inc.firstTs, last_ts: inc.lastTs, hosts: JSON.stringify(inc.hosts), rules: JSON.stringify(inc.rules) };
-      const row = await tx.db
-        .insertInto('incidents')
-        .values({ uid: inc.uid, status: 'new', ...values })
-        .onConflict((oc) => oc.column('uid').doUpdateSet(values))
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      incidentIds.set(inc.uid, Number(row.id));
-    }
-    for (const a of result.alerts) {
-      const values = {
-        rule: a.rule, severity: a.severity, title: a.title, description: a.description, device_id: a.deviceId, src_ip: a.srcIp, dst_ip: a.dstIp,
-        first_ts: a.firstTs, last_ts: a.lastTs, count: a.count, incident_id: a.incident ? (incidentIds.get(a.incident) ?? null) : null,
-        evidence: JSON.stringify(a.evidence), flows: JSON.stringify(a.flows),
-      };
-      await tx.db.insertInto('alerts').values({ uid: a.uid, status: 'new', ...values }).onConflict((oc) => oc.column('uid').doUpdateSet(values)).execute();
-    }
-    return result.alerts.length;
-  });
+  return store.transaction((tx) => writeAlerts(tx, result));
+}
+
+/** The same inside the caller's transaction; `site` names the site whose sensor raised them. */
+export async function writeAlerts(tx: InventoryStore, result: { alerts: readonly Alert[]; incidents: readonly Incident[] }, site: string | null = null): Promise<number> {
+  // Many rows a statement: a central service writes hundreds of alerts per window. A status an analyst
+  // set is kept; everything the detector knows is updated.
+  const incidentIds = new Map<string, number>();
+  const incidents = lastByUid(result.incidents).map((inc) => ({ uid: inc.uid, status: 'new' as const, title: inc.title, severity: inc.severity, first_ts: inc.firstTs, last_ts: inc.lastTs, hosts: JSON.stringify(inc.hosts), rules: JSON.stringify(inc.rules) }));
+  for (let i = 0; i < incidents.length; i += ALERT_ROWS) {
+    const rows = await tx.db
+      .insertInto('incidents')
+      .values(incidents.slice(i, i + ALERT_ROWS))
+      .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => ({ title: eb.ref('excluded.title'), severity: eb.ref('excluded.severity'), first_ts: eb.ref('excluded.first_ts'), last_ts: eb.ref('excluded.last_ts'), hosts: eb.ref('excluded.hosts'), rules: eb.ref('excluded.rules') })))
+      .returning(['uid', 'id'])
+      .execute();
+    for (const r of rows) incidentIds.set(r.uid, Number(r.id));
+  }
+  const alerts = lastByUid(result.alerts).map((a) => ({
+    uid: a.uid, status: 'new' as const, rule: a.rule, severity: a.severity, title: a.title, description: a.description, device_id: a.deviceId, src_ip: a.srcIp, dst_ip: a.dstIp,
+    first_ts: a.firstTs, last_ts: a.lastTs, count: a.count, incident_id: a.incident ? (incidentIds.get(a.incident) ?? null) : null,
+    evidence: JSON.stringify(a.evidence), flows: JSON.stringify(a.flows), site,
+  }));
+  const updated = ['rule', 'severity', 'title', 'description', 'device_id', 'src_ip', 'dst_ip', 'first_ts', 'last_ts', 'count', 'incident_id', 'evidence', 'flows', 'site'] as const;
+  for (let i = 0; i < alerts.length; i += ALERT_ROWS) {
+    await tx.db
+      .insertInto('alerts')
+      .values(alerts.slice(i, i + ALERT_ROWS))
+      .onConflict((oc) => oc.column('uid').doUpdateSet((eb) => Object.fromEntries(updated.map((c) => [c, eb.ref(`excluded.${c}`)])) as never))
+      .execute();
+  }
+  return result.alerts.length;
+}
+
+/** Rows per statement: 16 columns stay well under either dialect's parameter limit. */
+const ALERT_ROWS = 500;
+
+/** One row per uid (the last wins): an upsert may not touch a row twice in one statement. */
+function lastByUid<T extends { uid: string }>(items: readonly T[]): T[] {
+  return [...new Map(items.map((x) => [x.uid, x])).values()];
 }

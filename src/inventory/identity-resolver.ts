@@ -1,6 +1,6 @@
 import type { IdentifierKind, IdentityKind } from '../store/schema.js';
 import { isDeviceAddress, isGroupMac, isLocalAddress, isLocallyAdministeredMac, subnetOf } from './address-kinds.js';
-import type { InventoryCollector, SeenHost } from './inventory-collector.js';
+import type { HostEvidence, SeenHost } from './inventory-collector.js';
 
 export interface DraftIdentifier {
   kind: IdentifierKind;
@@ -49,7 +49,7 @@ const SELF_NAME_KEYS = ['dhcp.hostname', 'nbns.name', 'smb.ntlm.nb_computer', 's
  * Decides which hosts of one analysis are the same device. Keyed by MAC where the sensor sees
  * layer 2; a randomised MAC by its DHCP client id or hostname; hosts seen only across a router by IP.
  */
-export function resolveIdentities(c: InventoryCollector): ResolvedIdentities {
+export function resolveIdentities(c: HostEvidence): ResolvedIdentities {
   const macHosts = new Map<string, SeenHost[]>();
   const ipOnlyHosts: SeenHost[] = [];
   for (const h of c.hosts.values()) {

@@ -95,6 +95,37 @@ interface Conversation {
 export const hostKey = (mac: string | null, ip: string): string => `${mac ?? ''}|${ip}`;
 
 /**
+ * What one analysis, or one window of a sensor's, says about hosts: all the inventory update reads.
+ * The collector builds it while packets are read; a central service rebuilds it from a sensor's window.
+ */
+export interface HostEvidence {
+  readonly hosts: ReadonlyMap<string, SeenHost>;
+  readonly facts: ReadonlyMap<string, ReadonlyMap<string, SeenFact>>;
+  readonly services: ReadonlyMap<string, ReadonlyMap<string, SeenService>>;
+  readonly connections: ReadonlyMap<string, SeenConnection>;
+  /** Builds services and connections from what was gathered; idempotent. */
+  finish(): void;
+  connectionFacts(): Map<string, SeenConnectionFact[]>;
+}
+
+/** Evidence that is already complete: a sensor window as the central service received it. */
+export class EvidenceSnapshot implements HostEvidence {
+  constructor(
+    readonly hosts: ReadonlyMap<string, SeenHost>,
+    readonly facts: ReadonlyMap<string, ReadonlyMap<string, SeenFact>>,
+    readonly services: ReadonlyMap<string, ReadonlyMap<string, SeenService>>,
+    readonly connections: ReadonlyMap<string, SeenConnection>,
+    private readonly factsByConnection: ReadonlyMap<string, SeenConnectionFact[]>,
+  ) {}
+
+  finish(): void {}
+
+  connectionFacts(): Map<string, SeenConnectionFact[]> {
+    return new Map(this.factsByConnection);
+  }
+}
+
+/**
  * DHCP client facts may arrive from a relay agent (RFC 3046): they describe the host named by
  * `dhcp.client_mac`, so they are re-homed onto a host keyed by that MAC alone.
  */
@@ -104,7 +135,7 @@ const DHCP_CLIENT_KEYS = new Set(['dhcp.hostname', 'dhcp.fqdn', 'dhcp.param_requ
  * Gathers what one analysis says about hosts (facts, services, conversations) so the inventory
  * can be updated once at the end, in one transaction.
  */
-export class InventoryCollector {
+export class InventoryCollector implements HostEvidence {
   readonly hosts = new Map<string, SeenHost>();
   readonly facts = new Map<string, Map<string, SeenFact>>();
   readonly services = new Map<string, Map<string, SeenService>>();
@@ -200,6 +231,26 @@ export class InventoryCollector {
         this.connections.set(id, { client: c.clientKey, server: c.serverKey, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first: c.first, last: c.last });
       }
     }
+  }
+
+  /**
+   * What was gathered since the last window, as a snapshot, and a fresh start for the next one (a
+   * live sensor publishes a window every few minutes). Workflow facts of flows still open stay: they
+   * join their conversation in the window where the flow ends.
+   */
+  takeWindow(): EvidenceSnapshot {
+    const factsByConnection = this.connectionFacts();
+    const snapshot = new EvidenceSnapshot(new Map(this.hosts), new Map(this.facts), new Map(this.services), new Map(this.connections), factsByConnection);
+    for (const flow of this.flowTuple.keys()) this.flowFacts.delete(flow);
+    this.hosts.clear();
+    this.facts.clear();
+    this.services.clear();
+    this.connections.clear();
+    this.conversations.clear();
+    this.flowTuple.clear();
+    this.connectionOf.clear();
+    this.built = false;
+    return snapshot;
   }
 
   /** Every emission of a WORKFLOW_KEYS fact (AnalyzerOptions.onRawObservation). */

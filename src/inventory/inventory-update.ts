@@ -1,10 +1,11 @@
-import type { InventoryStore } from '../store/inventory-store.js';
+import type { DeviceAttributes, InventoryStore, NewDevice } from '../store/inventory-store.js';
 import { candidatesFor, chooseAttributes, type AttributeKnowledge, type Candidate, type DeviceFact } from './attribute-resolver.js';
 import { behaviourRoles, type PeerLink } from './behaviour-roles.js';
-import { resolveIdentities, type DeviceDraft } from './identity-resolver.js';
-import type { InventoryCollector } from './inventory-collector.js';
+import { isGatewayMac, resolveIdentities, type DeviceDraft } from './identity-resolver.js';
+import type { IdentifierKind } from '../store/schema.js';
+import type { HostEvidence } from './inventory-collector.js';
 import { inferZoneKind, zoneOf, type SiteZone } from './site-zones.js';
-import { isDeviceAddress, isLocalAddress } from './address-kinds.js';
+import { isDeviceAddress, isLocalAddress, isLocallyAdministeredMac } from './address-kinds.js';
 
 /** The fact a device keeps for each internet peer it talked with: `"to 203.0.113.5 tcp/443"` (or `from`). */
 export const INTERNET_PEER_KEY = 'net.internet_peer';
@@ -15,6 +16,9 @@ export interface CaptureInfo {
   bytes: number;
   firstTs: number | null;
   lastTs: number | null;
+  /** The site and sensor of a central service's window; a local analysis has neither. */
+  site?: string;
+  sensor?: string;
 }
 
 export interface InventoryUpdate {
@@ -35,128 +39,169 @@ const MAX_EVIDENCE = 8;
  */
 export async function updateInventory(
   store: InventoryStore,
-  collector: InventoryCollector,
+  collector: HostEvidence,
+  capture: CaptureInfo,
+  knowledge: AttributeKnowledge,
+  site: readonly SiteZone[] = [],
+): Promise<InventoryUpdate> {
+  return store.transaction((s) => applyEvidence(s, collector, capture, knowledge, site));
+}
+
+/** The same inside the caller's transaction (a central service also records the window there). */
+export async function applyEvidence(
+  s: InventoryStore,
+  collector: HostEvidence,
   capture: CaptureInfo,
   knowledge: AttributeKnowledge,
   site: readonly SiteZone[] = [],
 ): Promise<InventoryUpdate> {
   collector.finish();
   const { drafts, deviceOf } = resolveIdentities(collector);
-  return store.transaction(async (s) => {
-    const captureId = await s.addCapture({ name: capture.name, packets: capture.packets, bytes: capture.bytes, first_ts: capture.firstTs, last_ts: capture.lastTs });
-    const ids = new Map<DeviceDraft, number>();
-    const lookups = drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity }, ...d.identifiers.filter((i) => i.kind !== 'ip' || d.identityKind === 'ip')]);
-    const known = await s.devicesByIdentifier(lookups);
-    let created = 0;
-    for (const d of drafts) {
-      // The identity first; then stable identifiers; an IP only for devices seen across a router.
-      const order = [`${d.identityKind}:${d.identity}`, ...d.identifiers.filter((i) => i.kind === 'client-id' || i.kind === 'duid').map((i) => `${i.kind}:${i.value}`), ...(d.identityKind === 'ip' || d.randomisedMac ? d.identifiers.filter((i) => i.kind === 'hostname').map((i) => `hostname:${i.value}`) : []), ...(d.identityKind === 'ip' ? [`ip:${d.identity}`] : [])];
-      let id = order.map((k) => known.get(k)).find((x) => x !== undefined);
-      if (id === undefined || [...ids.values()].includes(id)) {
-        id = await s.createDevice({ identity_kind: d.identityKind, identity: d.identity, first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan, hostname: null, vendor: null, model: null, firmware: null, os: null, serial: null, category: null, role: null, zone: null, randomised_mac: d.randomisedMac ? 1 : 0, shared_address: d.sharedAddress ? 1 : 0 });
-        created++;
-      } else {
-        await s.touchDevice(id, { first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan });
-        if (d.sharedAddress) await s.updateDevice(id, { shared_address: 1 });
-      }
-      ids.set(d, id);
+  const captureId = await s.addCapture({ name: capture.name, packets: capture.packets, bytes: capture.bytes, first_ts: capture.firstTs, last_ts: capture.lastTs, site: capture.site ?? null, sensor: capture.sensor ?? null });
+  const ids = new Map<DeviceDraft, number>();
+  const used = new Set<number>();
+  const lookups = drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity }, ...d.identifiers.filter((i) => i.kind !== 'ip' || d.identityKind === 'ip')]);
+  const known = await knownDevices(s, lookups, capture.site);
+  const toCreate: { draft: DeviceDraft; row: NewDevice }[] = [];
+  const toTouch: Parameters<InventoryStore['touchDevices']>[0][number][] = [];
+  for (const d of drafts) {
+    // The identity first; then stable identifiers; an IP only for devices seen across a router.
+    const order = [`${d.identityKind}:${d.identity}`, ...d.identifiers.filter((i) => i.kind === 'client-id' || i.kind === 'duid').map((i) => `${i.kind}:${i.value}`), ...(d.identityKind === 'ip' || d.randomisedMac ? d.identifiers.filter((i) => i.kind === 'hostname').map((i) => `hostname:${i.value}`) : []), ...(d.identityKind === 'ip' ? [`ip:${d.identity}`] : [])];
+    const id = order.map((k) => known.get(k)).find((x) => x !== undefined);
+    if (id === undefined || used.has(id)) {
+      const identity = capture.site !== undefined && isSiteScoped(d.identityKind, d.identity) ? `${d.identity}@${capture.site}` : d.identity;
+      toCreate.push({ draft: d, row: { identity_kind: d.identityKind, identity, first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan, hostname: null, vendor: null, model: null, firmware: null, os: null, serial: null, category: null, role: null, zone: null, randomised_mac: d.randomisedMac ? 1 : 0, shared_address: d.sharedAddress ? 1 : 0 } });
+      continue;
     }
-    await s.upsertIdentifiers(drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity, first: d.first, last: d.last, source: 'identity' }, ...d.identifiers].map((i) => ({ device_id: ids.get(d)!, kind: i.kind, value: i.value, first_seen: i.first, last_seen: i.last, source: i.source }))).filter(uniqueIdentifier()));
+    toTouch.push({ id, first_seen: d.first, last_seen: d.last, mac: d.mac, ip: d.ip, vlan: d.vlan });
+    if (d.sharedAddress) await s.updateDevice(id, { shared_address: 1 });
+    ids.set(d, id);
+    used.add(id);
+  }
+  await s.touchDevices(toTouch);
+  const createdIds = await s.createDevices(toCreate.map((c) => c.row));
+  for (const c of toCreate) ids.set(c.draft, createdIds.get(`${c.row.identity_kind}:${c.row.identity}`)!);
+  const created = toCreate.length;
+  if (capture.site !== undefined) {
+    const site = capture.site;
+    await s.upsertDeviceSites(drafts.map((d) => ({ device_id: ids.get(d)!, site, first_seen: d.first, last_seen: d.last })));
+  }
+  await s.upsertIdentifiers(drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity, first: d.first, last: d.last, source: 'identity' }, ...d.identifiers].map((i) => ({ device_id: ids.get(d)!, kind: i.kind, value: i.value, first_seen: i.first, last_seen: i.last, source: i.source }))).filter(uniqueIdentifier()));
 
-    let observations = 0;
-    const obsRows = [];
-    for (const [hostKey, facts] of collector.facts) {
-      const d = deviceOf.get(hostKey);
-      if (!d) continue;
-      const device_id = ids.get(d)!;
-      for (const f of facts.values()) {
-        obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
-        observations++;
-      }
+  let observations = 0;
+  const obsRows = [];
+  for (const [hostKey, facts] of collector.facts) {
+    const d = deviceOf.get(hostKey);
+    if (!d) continue;
+    const device_id = ids.get(d)!;
+    for (const f of facts.values()) {
+      obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
+      observations++;
     }
-    // Internet peers are not devices, so their conversations have no connection row: each local end
-    // keeps one fact per peer, port and direction instead, for exposure and risk.
-    const internet = new Map<string, (typeof obsRows)[number]>();
-    // By address, not by device: a public address seen behind a firewall's MAC is still the internet.
-    const ipOf = (hostKey: string) => hostKey.slice(hostKey.indexOf('|') + 1);
-    const isInternet = (ip: string) => isDeviceAddress(ip) && !isLocalAddress(ip);
-    for (const c of collector.connections.values()) {
-      const clientOut = isInternet(ipOf(c.server)) && !isInternet(ipOf(c.client));
-      const serverIn = isInternet(ipOf(c.client)) && !isInternet(ipOf(c.server));
-      if (!clientOut && !serverIn) continue;
-      const local = deviceOf.get(clientOut ? c.client : c.server);
-      if (!local) continue;
-      const peerIp = ipOf(clientOut ? c.server : c.client);
-      const device_id = ids.get(local)!;
-      const valueText = JSON.stringify(`${clientOut ? 'to' : 'from'} ${peerIp} ${c.transport}/${c.port}`);
-      const k = `${device_id}\u0000${valueText}`;
-      const prev = internet.get(k);
+  }
+  // Internet peers are not devices, so their conversations have no connection row: each local end
+  // keeps one fact per peer, port and direction instead, for exposure and risk.
+  const internet = new Map<string, (typeof obsRows)[number]>();
+  // By address, not by device: a public address seen behind a firewall's MAC is still the internet.
+  const ipOf = (hostKey: string) => hostKey.slice(hostKey.indexOf('|') + 1);
+  const isInternet = (ip: string) => isDeviceAddress(ip) && !isLocalAddress(ip);
+  for (const c of collector.connections.values()) {
+    const clientOut = isInternet(ipOf(c.server)) && !isInternet(ipOf(c.client));
+    const serverIn = isInternet(ipOf(c.client)) && !isInternet(ipOf(c.server));
+    if (!clientOut && !serverIn) continue;
+    const local = deviceOf.get(clientOut ? c.client : c.server);
+    if (!local) continue;
+    const peerIp = ipOf(clientOut ? c.server : c.client);
+    const device_id = ids.get(local)!;
+    const valueText = JSON.stringify(`${clientOut ? 'to' : 'from'} ${peerIp} ${c.transport}/${c.port}`);
+    const k = `${device_id}\u0000${valueText}`;
+    const prev = internet.get(k);
+    if (prev) {
+      prev.count += c.flows;
+      prev.first_ts = Math.min(prev.first_ts, c.first);
+      prev.last_ts = Math.max(prev.last_ts, c.last);
+    } else internet.set(k, { device_id, key: INTERNET_PEER_KEY, value: valueText, count: c.flows, first_ts: c.first, last_ts: c.last, capture_id: captureId, flow: null });
+  }
+  obsRows.push(...internet.values());
+  observations += internet.size;
+  await s.upsertObservations(obsRows);
+  const serviceRows = new Map<string, Parameters<typeof s.upsertServices>[0][number]>();
+  for (const [hostKey, services] of collector.services) {
+    const d = deviceOf.get(hostKey);
+    if (!d) continue;
+    const device_id = ids.get(d)!;
+    for (const v of services.values()) {
+      const id = `${device_id}/${v.transport}/${v.port}/${v.direction}`;
+      const prev = serviceRows.get(id);
       if (prev) {
-        prev.count += c.flows;
-        prev.first_ts = Math.min(prev.first_ts, c.first);
-        prev.last_ts = Math.max(prev.last_ts, c.last);
-      } else internet.set(k, { device_id, key: INTERNET_PEER_KEY, value: valueText, count: c.flows, first_ts: c.first, last_ts: c.last, capture_id: captureId, flow: null });
+        prev.flows += v.flows;
+        prev.first_seen = Math.min(prev.first_seen, v.first);
+        prev.last_seen = Math.max(prev.last_seen, v.last);
+      } else serviceRows.set(id, { device_id, transport: v.transport, port: v.port, direction: v.direction, service: v.service, flows: v.flows, first_seen: v.first, last_seen: v.last });
     }
-    obsRows.push(...internet.values());
-    observations += internet.size;
-    await s.upsertObservations(obsRows);
-    const serviceRows = new Map<string, Parameters<typeof s.upsertServices>[0][number]>();
-    for (const [hostKey, services] of collector.services) {
-      const d = deviceOf.get(hostKey);
-      if (!d) continue;
-      const device_id = ids.get(d)!;
-      for (const v of services.values()) {
-        const id = `${device_id}/${v.transport}/${v.port}/${v.direction}`;
-        const prev = serviceRows.get(id);
-        if (prev) {
-          prev.flows += v.flows;
-          prev.first_seen = Math.min(prev.first_seen, v.first);
-          prev.last_seen = Math.max(prev.last_seen, v.last);
-        } else serviceRows.set(id, { device_id, transport: v.transport, port: v.port, direction: v.direction, service: v.service, flows: v.flows, first_seen: v.first, last_seen: v.last });
-      }
-    }
-    await s.upsertServices([...serviceRows.values()]);
-    const connRows = new Map<string, Parameters<typeof s.upsertConnections>[0][number]>();
-    for (const c of collector.connections.values()) {
-      const a = deviceOf.get(c.client);
-      const b = deviceOf.get(c.server);
-      if (!a || !b || a === b) continue;
-      const client_id = ids.get(a)!;
-      const server_id = ids.get(b)!;
-      const id = `${client_id}/${server_id}/${c.transport}/${c.port}`;
-      const prev = connRows.get(id);
+  }
+  await s.upsertServices([...serviceRows.values()]);
+  const connRows = new Map<string, Parameters<typeof s.upsertConnections>[0][number]>();
+  for (const c of collector.connections.values()) {
+    const a = deviceOf.get(c.client);
+    const b = deviceOf.get(c.server);
+    if (!a || !b || a === b) continue;
+    const client_id = ids.get(a)!;
+    const server_id = ids.get(b)!;
+    const id = `${client_id}/${server_id}/${c.transport}/${c.port}`;
+    const prev = connRows.get(id);
+    if (prev) {
+      prev.flows += c.flows;
+      prev.bytes += c.bytes;
+      prev.first_seen = Math.min(prev.first_seen, c.first);
+      prev.last_seen = Math.max(prev.last_seen, c.last);
+    } else connRows.set(id, { client_id, server_id, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first_seen: c.first, last_seen: c.last });
+  }
+  await s.upsertConnections([...connRows.values()]);
+  const factRows = new Map<string, Parameters<typeof s.upsertConnectionFacts>[0][number]>();
+  for (const [connId, facts] of collector.connectionFacts()) {
+    const c = collector.connections.get(connId);
+    const a = c && deviceOf.get(c.client);
+    const b = c && deviceOf.get(c.server);
+    if (!c || !a || !b || a === b) continue;
+    for (const f of facts) {
+      const row = { client_id: ids.get(a)!, server_id: ids.get(b)!, transport: c.transport, port: c.port, sender: f.fromClient ? ('client' as const) : ('server' as const), key: f.key, value: f.valueText, count: f.count, first_seen: f.first, last_seen: f.last };
+      const id = `${row.client_id}/${row.server_id}/${row.transport}/${row.port}/${row.sender}/${row.key}/${row.value}`;
+      const prev = factRows.get(id);
       if (prev) {
-        prev.flows += c.flows;
-        prev.bytes += c.bytes;
-        prev.first_seen = Math.min(prev.first_seen, c.first);
-        prev.last_seen = Math.max(prev.last_seen, c.last);
-      } else connRows.set(id, { client_id, server_id, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first_seen: c.first, last_seen: c.last });
+        prev.count += row.count;
+        prev.first_seen = Math.min(prev.first_seen, row.first_seen);
+        prev.last_seen = Math.max(prev.last_seen, row.last_seen);
+      } else factRows.set(id, row);
     }
-    await s.upsertConnections([...connRows.values()]);
-    const factRows = new Map<string, Parameters<typeof s.upsertConnectionFacts>[0][number]>();
-    for (const [connId, facts] of collector.connectionFacts()) {
-      const c = collector.connections.get(connId);
-      const a = c && deviceOf.get(c.client);
-      const b = c && deviceOf.get(c.server);
-      if (!c || !a || !b || a === b) continue;
-      for (const f of facts) {
-        const row = { client_id: ids.get(a)!, server_id: ids.get(b)!, transport: c.transport, port: c.port, sender: f.fromClient ? ('client' as const) : ('server' as const), key: f.key, value: f.valueText, count: f.count, first_seen: f.first, last_seen: f.last };
-        const id = `${row.client_id}/${row.server_id}/${row.transport}/${row.port}/${row.sender}/${row.key}/${row.value}`;
-        const prev = factRows.get(id);
-        if (prev) {
-          prev.count += row.count;
-          prev.first_seen = Math.min(prev.first_seen, row.first_seen);
-          prev.last_seen = Math.max(prev.last_seen, row.last_seen);
-        } else factRows.set(id, row);
-      }
-    }
-    await s.upsertConnectionFacts([...factRows.values()]);
+  }
+  await s.upsertConnectionFacts([...factRows.values()]);
 
-    const touched = [...new Set(ids.values())];
-    const routers = new Set(drafts.filter((d) => d.router).map((d) => ids.get(d)!));
-    await recomputeAttributes(s, touched, knowledge, site, routers);
-    return { captureId, devices: touched.length, created, updated: touched.length - created, observations };
-  });
+  const touched = [...new Set(ids.values())];
+  const routers = new Set(drafts.filter((d) => d.router).map((d) => ids.get(d)!));
+  await recomputeAttributes(s, touched, knowledge, site, routers);
+  return { captureId, devices: touched.length, created, updated: touched.length - created, observations };
+}
+
+/**
+ * Stored devices for the drafts' identifiers. At a site, an address, a name, a randomised MAC or a
+ * gateway's virtual MAC only means the same device within that site; a burned-in MAC is one device
+ * wherever it is seen, which is how one laptop moving between hospitals stays one device.
+ */
+export async function knownDevices(s: InventoryStore, lookups: readonly { kind: IdentifierKind; value: string }[], site: string | undefined): Promise<Map<string, number>> {
+  if (site === undefined) return s.devicesByIdentifier(lookups);
+  const local = (i: { kind: IdentifierKind; value: string }) => isSiteScoped(i.kind, i.value);
+  const found = await s.devicesByIdentifier(lookups.filter((i) => !local(i)));
+  for (const [k, id] of await s.devicesByIdentifier(lookups.filter(local), site)) found.set(k, id);
+  return found;
+}
+
+/**
+ * Identifiers that name a device only within one site. A device keyed by one is created with
+ * `identity@site`, so two hospitals' 10.1.2.3 are two devices (the identity is unique).
+ */
+export function isSiteScoped(kind: IdentifierKind, value: string): boolean {
+  return kind === 'ip' || kind === 'hostname' || (kind === 'mac' && (isLocallyAdministeredMac(value) || isGatewayMac(value)));
 }
 
 function uniqueIdentifier() {
@@ -222,6 +267,8 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   const ipsOf = new Map<number, string[]>();
   for (const r of await s.identifiersOf(deviceIds)) if (r.kind === 'ip') ipsOf.set(Number(r.device_id), [...(ipsOf.get(Number(r.device_id)) ?? []), r.value]);
   const zoneMembers = new Map<string, { inferred: boolean; subnet: string | null; vlan: number | null; categories: (string | null)[] }>();
+  const attributes: DeviceAttributes[] = [];
+  const candidates: Parameters<InventoryStore['replaceCandidatesOf']>[1][number][] = [];
   for (const id of deviceIds) {
     const device = devices.get(id)!;
     const behaviour = behaviourRoles({ facts: facts.get(id) ?? [], links: links.get(id) ?? [], router: routers.has(id) || (device.identity_kind === 'mac' && routesSubnets(ipsOf.get(id) ?? [])) }, (p) => category.get(p) ?? null);
@@ -244,7 +291,8 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
     zoneMembers.set(zone.id, z);
     const summary: Record<string, { confidence: number; disagreement: boolean; alternatives: { value: string; confidence: number }[] }> = {};
     for (const [attr, c] of Object.entries(chosen)) summary[attr] = { confidence: c.confidence, disagreement: c.disagreement, alternatives: c.alternatives };
-    await s.updateDevice(id, {
+    attributes.push({
+      id,
       hostname: chosen.hostname?.value ?? null,
       vendor: chosen.vendor?.value ?? null,
       model: chosen.model?.value ?? null,
@@ -256,8 +304,10 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
       zone: zone.id,
       attribute_summary: JSON.stringify(summary),
     });
-    await s.replaceCandidates(id, mergeCandidates(cands));
+    for (const c of mergeCandidates(cands)) candidates.push({ device_id: id, ...c });
   }
+  await s.setDeviceAttributes(attributes);
+  await s.replaceCandidatesOf(deviceIds, candidates);
   const existing = new Map((await s.zones()).map((z) => [z.id, z]));
   for (const z of site) existing.set(z.id, { id: z.id, name: z.name, kind: z.kind, site: z.site, department: z.department, subnet: z.subnets.map((x) => x.text).join(',') || null, vlan: z.vlans[0] ?? null, inferred: 0 });
   for (const [id, m] of zoneMembers) {

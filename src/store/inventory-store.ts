@@ -11,6 +11,13 @@ export type NewDevice = Omit<DeviceTable, 'id' | 'attribute_summary' | 'randomis
 
 export type IdentifierInput = DeviceIdentifierTable;
 
+/** What the attribute resolver decides for a device. */
+export const ATTRIBUTE_COLUMNS = ['hostname', 'vendor', 'model', 'firmware', 'os', 'serial', 'category', 'role', 'zone', 'attribute_summary'] as const;
+export type DeviceAttributes = { id: number } & { [K in (typeof ATTRIBUTE_COLUMNS)[number]]: string | null };
+
+/** Rows per unnest statement on PostgreSQL: large enough to amortise a round trip, small enough to bound memory. */
+const PG_UNNEST_ROWS = 20_000;
+
 export type ServiceInput = ServiceTable;
 
 export type ConnectionInput = ConnectionTable;
@@ -45,12 +52,17 @@ export class InventoryStore {
     await this.opened.db.destroy();
   }
 
+  /** Column types for the unnest path of upsertRows, on PostgreSQL only. */
+  private pgTypes(types: Record<string, string>): Record<string, string> | undefined {
+    return this.dialect === 'postgres' ? types : undefined;
+  }
+
   /** Runs `fn` in one transaction: a failed update leaves the store as it was. */
   async transaction<T>(fn: (store: InventoryStore) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new InventoryStore(trx, this.dialect, this.opened)));
   }
 
-  async addCapture(c: { name: string; packets: number; bytes: number; first_ts: number | null; last_ts: number | null }): Promise<number> {
+  async addCapture(c: { name: string; packets: number; bytes: number; first_ts: number | null; last_ts: number | null; site?: string | null; sensor?: string | null }): Promise<number> {
     const row = await this.db
       .insertInto('captures')
       .values({ ...c, analysed_at: new Date().toISOString() })
@@ -59,8 +71,11 @@ export class InventoryStore {
     return Number(row.id);
   }
 
-  /** Devices holding any of the identifiers, keyed `kind:value`; for an IP, the device that held it last. */
-  async devicesByIdentifier(ids: readonly { kind: IdentifierKind; value: string }[]): Promise<Map<string, number>> {
+  /**
+   * Devices holding any of the identifiers, keyed `kind:value`; for an IP, the device that held it last.
+   * With `site`, only devices seen at that site: two hospitals may both use 10.1.2.3.
+   */
+  async devicesByIdentifier(ids: readonly { kind: IdentifierKind; value: string }[], site?: string): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     const byKind = new Map<IdentifierKind, string[]>();
     for (const id of ids) {
@@ -70,18 +85,28 @@ export class InventoryStore {
     }
     for (const [kind, values] of byKind) {
       for (let i = 0; i < values.length; i += 500) {
-        const rows = await this.db
+        let q = this.db
           .selectFrom('device_identifiers')
           .select(['device_id', 'value', 'last_seen'])
           .where('kind', '=', kind)
-          .where('value', 'in', values.slice(i, i + 500))
-          .orderBy('last_seen', 'asc')
-          .execute();
+          .where('value', 'in', values.slice(i, i + 500));
+        if (site !== undefined)
+          q = q.where((eb) => eb.exists(eb.selectFrom('device_sites').select('device_sites.device_id').whereRef('device_sites.device_id', '=', 'device_identifiers.device_id').where('device_sites.site', '=', site)));
+        const rows = await q.orderBy('last_seen', 'asc').execute();
         // Ascending: the latest holder of an identifier overwrites earlier ones.
         for (const r of rows) found.set(`${kind}:${r.value}`, Number(r.device_id));
       }
     }
     return found;
+  }
+
+  /** The sites each device was seen at, widened to the times seen. */
+  async upsertDeviceSites(rows: readonly { device_id: number; site: string; first_seen: number; last_seen: number }[]): Promise<void> {
+    const d = this.dialect;
+    await upsertRows(this.db, 'device_sites', rows as never, ['device_id', 'site'], {
+      first_seen: least(d, col('device_sites', 'first_seen'), excluded('first_seen')),
+      last_seen: greatest(d, col('device_sites', 'last_seen'), excluded('last_seen')),
+    }, this.pgTypes({ device_id: 'int8', site: 'text', first_seen: 'float8', last_seen: 'float8' }));
   }
 
   async createDevice(d: NewDevice): Promise<number> {
@@ -109,12 +134,85 @@ export class InventoryStore {
     await this.db.updateTable('devices').set(patch).where('id', '=', id).execute();
   }
 
+  /**
+   * Many devices at once, ids keyed `identity_kind:identity` (unique). A central service folds in
+   * thousands of devices per window: one statement on PostgreSQL, not one round trip each.
+   */
+  async createDevices(rows: readonly NewDevice[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (rows.length === 0) return out;
+    if (this.dialect !== 'postgres') {
+      for (const d of rows) out.set(`${d.identity_kind}:${d.identity}`, await this.createDevice(d));
+      return out;
+    }
+    const cols = ['identity_kind', 'identity', 'first_seen', 'last_seen', 'mac', 'ip', 'vlan', 'randomised_mac', 'shared_address'] as const;
+    const types = ['text', 'text', 'float8', 'float8', 'text', 'text', 'int4', 'int4', 'int4'];
+    for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
+      const chunk = rows.slice(i, i + PG_UNNEST_ROWS);
+      const arrays = cols.map((c, j) => sql`${chunk.map((r) => (r as unknown as Record<string, unknown>)[c] ?? (c === 'randomised_mac' || c === 'shared_address' ? 0 : null))}::${sql.raw(types[j])}[]`);
+      const r = await sql<{ id: number; identity_kind: string; identity: string }>`insert into devices (${sql.raw(cols.join(', '))}, attribute_summary) select *, '{}' from unnest(${sql.join(arrays)}) returning id, identity_kind, identity`.execute(this.db);
+      for (const row of r.rows) out.set(`${row.identity_kind}:${row.identity}`, Number(row.id));
+    }
+    return out;
+  }
+
+  /** touchDevice for many devices. */
+  async touchDevices(rows: readonly { id: number; first_seen: number; last_seen: number; mac: string | null; ip: string | null; vlan: number | null }[]): Promise<void> {
+    if (this.dialect !== 'postgres') {
+      for (const r of rows) await this.touchDevice(r.id, r);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
+      const c = rows.slice(i, i + PG_UNNEST_ROWS);
+      await sql`update devices set first_seen = least(devices.first_seen, v.first_seen), last_seen = greatest(devices.last_seen, v.last_seen),
+          mac = coalesce(v.mac, devices.mac), ip = coalesce(v.ip, devices.ip), vlan = coalesce(v.vlan, devices.vlan)
+        from unnest(${c.map((r) => r.id)}::int8[], ${c.map((r) => r.first_seen)}::float8[], ${c.map((r) => r.last_seen)}::float8[], ${c.map((r) => r.mac || null)}::text[], ${c.map((r) => r.ip || null)}::text[], ${c.map((r) => r.vlan)}::int4[])
+          as v(id, first_seen, last_seen, mac, ip, vlan) where devices.id = v.id`.execute(this.db);
+    }
+  }
+
+  /** The chosen attributes of many devices, each row whole. */
+  async setDeviceAttributes(rows: readonly DeviceAttributes[]): Promise<void> {
+    const raw = this.opened.sqlite;
+    if (raw && this.dialect === 'sqlite') {
+      const stmt = raw.prepare(`update devices set ${ATTRIBUTE_COLUMNS.map((c) => `${c} = ?`).join(', ')} where id = ?`);
+      for (const r of rows) stmt.run(...ATTRIBUTE_COLUMNS.map((c) => r[c]), r.id);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
+      const c = rows.slice(i, i + PG_UNNEST_ROWS);
+      const arrays = [sql`${c.map((r) => r.id)}::int8[]`, ...ATTRIBUTE_COLUMNS.map((col) => sql`${c.map((r) => r[col])}::text[]`)];
+      await sql`update devices set ${sql.raw(ATTRIBUTE_COLUMNS.map((col) => `${col} = v.${col}`).join(', '))}
+        from unnest(${sql.join(arrays)}) as v(id, ${sql.raw(ATTRIBUTE_COLUMNS.join(', '))}) where devices.id = v.id`.execute(this.db);
+    }
+  }
+
+  /** Candidates of many devices, each device's replaced whole. */
+  async replaceCandidatesOf(deviceIds: readonly number[], rows: readonly CandidateRow[]): Promise<void> {
+    const raw = this.opened.sqlite;
+    if (raw && this.dialect === 'sqlite') {
+      const del = raw.prepare('delete from attribute_candidates where device_id = ?');
+      for (const id of deviceIds) del.run(id);
+      const ins = raw.prepare('insert into attribute_candidates (device_id, attribute, value, source, confidence, count, first_seen, last_seen, evidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing');
+      for (const r of rows) ins.run(r.device_id, r.attribute, r.value, r.source, r.confidence, r.count, r.first_seen, r.last_seen, r.evidence);
+      return;
+    }
+    for (let i = 0; i < deviceIds.length; i += PG_UNNEST_ROWS) await sql`delete from attribute_candidates where device_id = any(${deviceIds.slice(i, i + PG_UNNEST_ROWS)}::int8[])`.execute(this.db);
+    for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
+      const c = rows.slice(i, i + PG_UNNEST_ROWS);
+      await sql`insert into attribute_candidates (device_id, attribute, value, source, confidence, count, first_seen, last_seen, evidence)
+        select * from unnest(${c.map((r) => r.device_id)}::int8[], ${c.map((r) => r.attribute)}::text[], ${c.map((r) => r.value)}::text[], ${c.map((r) => r.source)}::text[],
+          ${c.map((r) => r.confidence)}::float8[], ${c.map((r) => r.count)}::int8[], ${c.map((r) => r.first_seen)}::float8[], ${c.map((r) => r.last_seen)}::float8[], ${c.map((r) => r.evidence)}::text[])
+        on conflict do nothing`.execute(this.db);
+    }
+  }
+
   async upsertIdentifiers(rows: readonly IdentifierInput[]): Promise<void> {
     const d = this.dialect;
     await upsertRows(this.db, 'device_identifiers', rows as never, ['kind', 'value', 'device_id'], {
       first_seen: least(d, col('device_identifiers', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('device_identifiers', 'last_seen'), excluded('last_seen')),
-    });
+    }, this.pgTypes({ device_id: 'int8', kind: 'text', value: 'text', first_seen: 'float8', last_seen: 'float8', source: 'text' }));
   }
 
   /**
@@ -139,7 +237,7 @@ export class InventoryStore {
       count: sql`${col('observations', 'count')} + ${excluded('count')}`,
       first_ts: least(d, col('observations', 'first_ts'), excluded('first_ts')),
       last_ts: greatest(d, col('observations', 'last_ts'), excluded('last_ts')),
-    });
+    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }));
   }
   private upsertObservationStmt: import('better-sqlite3').Statement | undefined;
 
@@ -162,7 +260,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('services', 'service')})`,
       first_seen: least(d, col('services', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('services', 'last_seen'), excluded('last_seen')),
-    });
+    }, this.pgTypes({ device_id: 'int8', transport: 'text', port: 'int4', direction: 'text', service: 'text', flows: 'int8', first_seen: 'float8', last_seen: 'float8' }));
   }
 
   async upsertConnections(rows: readonly ConnectionInput[]): Promise<void> {
@@ -173,7 +271,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('connections', 'service')})`,
       first_seen: least(d, col('connections', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connections', 'last_seen'), excluded('last_seen')),
-    });
+    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', service: 'text', flows: 'int8', bytes: 'int8', first_seen: 'float8', last_seen: 'float8' }));
   }
 
   async upsertConnectionFacts(rows: readonly Selectable<ConnectionFactTable>[]): Promise<void> {
@@ -182,7 +280,7 @@ export class InventoryStore {
       count: sql`${col('connection_facts', 'count')} + ${excluded('count')}`,
       first_seen: least(d, col('connection_facts', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connection_facts', 'last_seen'), excluded('last_seen')),
-    });
+    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', sender: 'text', key: 'text', value: 'text', count: 'int8', first_seen: 'float8', last_seen: 'float8' }));
   }
 
   async connectionFacts() {

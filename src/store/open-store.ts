@@ -6,6 +6,7 @@ import { connectionFactsMigration } from './migrations/0002-connection-facts.js'
 import { vulnerabilitiesMigration } from './migrations/0003-vulnerabilities.js';
 import { apiAccessMigration } from './migrations/0005-api-access.js';
 import { riskMigration } from './migrations/0006-risk.js';
+import { sitesMigration } from './migrations/0007-sites.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -24,7 +25,7 @@ export class StoreError extends Error {
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001-inventory': inventoryMigration(dialect), '0002-connection-facts': connectionFactsMigration(dialect), '0003-vulnerabilities': vulnerabilitiesMigration(dialect), '0004-alerts': alertsMigration(dialect), '0005-api-access': apiAccessMigration(dialect), '0006-risk': riskMigration(dialect) };
+  return { '0001-inventory': inventoryMigration(dialect), '0002-connection-facts': connectionFactsMigration(dialect), '0003-vulnerabilities': vulnerabilitiesMigration(dialect), '0004-alerts': alertsMigration(dialect), '0005-api-access': apiAccessMigration(dialect), '0006-risk': riskMigration(dialect), '0007-sites': sitesMigration(dialect) };
 }
 
 const isPostgres = (spec: string): boolean => /^postgres(ql)?:\/\//i.test(spec);

@@ -13,6 +13,9 @@ export interface CaptureTable {
   first_ts: number | null;
   last_ts: number | null;
   analysed_at: string;
+  /** The site and sensor a central service received it from; null for a local analysis. */
+  site: Generated<string | null>;
+  sensor: Generated<string | null>;
 }
 
 export type IdentityKind = 'mac' | 'client-id' | 'hostname' | 'ip';
@@ -274,6 +277,8 @@ export interface AlertTable {
   flows: string;
   status_changed_at: number | null;
   status_by: string | null;
+  /** The site whose sensor raised it; null for a local analysis. */
+  site: Generated<string | null>;
 }
 
 export interface DeviceRiskTable {
@@ -301,6 +306,41 @@ export interface BaselineTable {
   last_seen: number;
 }
 
+/** Each site that saw a device (a laptop may move between hospitals; a MAC is one device everywhere). */
+export interface DeviceSiteTable {
+  device_id: number;
+  site: string;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** One sensor window the central service handled: stored, or rejected with the reason. */
+export interface IngestBatchTable {
+  /** `sensor/run/seq`: the same id however often the window is delivered. */
+  batch: string;
+  sensor: string;
+  site: string;
+  seq: number;
+  status: 'stored' | 'rejected';
+  observations: number;
+  alerts: number;
+  reason: string | null;
+  stored_at: number;
+}
+
+/** What each sensor last reported: its windows and what it had to drop. */
+export interface SensorTable {
+  sensor: string;
+  site: string;
+  version: string;
+  windows: number;
+  last_window_at: number;
+  last_packet_ts: number | null;
+  dropped_windows: number;
+  dropped_bytes: number;
+  capture_drops: number;
+}
+
 export interface Database {
   captures: CaptureTable;
   devices: DeviceTable;
@@ -321,4 +361,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   audit_log: AuditLogTable;
   device_risk: DeviceRiskTable;
+  device_sites: DeviceSiteTable;
+  ingest_batches: IngestBatchTable;
+  sensors: SensorTable;
 }

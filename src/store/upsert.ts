@@ -4,6 +4,8 @@ import type { Dialect } from './open-store.js';
 
 /** Bound parameters per statement: SQLite allows 32766, PostgreSQL 65535. */
 const MAX_PARAMS = 30000;
+/** Rows per unnest statement: a few parameters however many rows, bounded for memory. */
+const UNNEST_ROWS = 20_000;
 
 /** `greatest`/`least` are PostgreSQL; SQLite's multi-argument max/min do the same. */
 export function greatest(dialect: Dialect, a: Expression<unknown> | RawBuilder<unknown>, b: Expression<unknown> | RawBuilder<unknown>): RawBuilder<number> {
@@ -30,8 +32,22 @@ export async function upsertRows<T extends TableName>(
   rows: readonly Record<string, unknown>[],
   keys: readonly string[],
   update: Record<string, RawBuilder<unknown>> | null,
+  /** On PostgreSQL, each column's type: rows then go as one array per column through unnest. */
+  pgTypes?: Readonly<Record<string, string>>,
 ): Promise<void> {
   if (rows.length === 0) return;
+  if (pgTypes) {
+    const cols = Object.keys(pgTypes);
+    for (const round of distinctKeyRounds(rows, keys)) {
+      for (let i = 0; i < round.length; i += UNNEST_ROWS) {
+        const chunk = round.slice(i, i + UNNEST_ROWS);
+        const source = sql`select * from unnest(${sql.join(cols.map((c) => sql`${chunk.map((r) => r[c] ?? null)}::${sql.raw(pgTypes[c])}[]`))})`;
+        const q = db.insertInto(table).columns(cols as never).expression(source as never);
+        await (update === null ? q.onConflict((oc) => oc.columns(keys as never).doNothing()) : q.onConflict((oc) => oc.columns(keys as never).doUpdateSet(update as never))).execute();
+      }
+    }
+    return;
+  }
   const perRow = Object.keys(rows[0]).length;
   const batch = Math.max(1, Math.floor(MAX_PARAMS / perRow));
   for (const round of distinctKeyRounds(rows, keys)) {

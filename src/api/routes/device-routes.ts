@@ -14,6 +14,7 @@ const Filter = z.object({
   zone: z.string().max(128).optional(),
   vendor: z.string().max(128).optional(),
   safety: z.string().max(32).optional().describe('patient-safety class: life-sustaining, therapeutic, diagnostic, monitoring, clinical-support, non-clinical'),
+  site: z.string().max(128).optional().describe('scale-out site: devices its sensors saw'),
   sort: z.enum(DEVICE_SORTS).default('last_seen'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteTable } from '../api-route.js';
 import { inventoryCounts } from '../device-queries.js';
+import { siteSummaries } from '../site-queries.js';
 import type { ServerServices } from '../server.js';
 
 const Overview = z.object({
@@ -15,6 +16,33 @@ const Overview = z.object({
   vulnerabilities: z.object({ findings: z.number(), devices: z.number(), kev: z.number(), byDecision: z.record(z.string(), z.number()) }),
   risk: z.object({ scored: z.number(), histogram: z.array(z.object({ from: z.number(), safety: z.number(), privacy: z.number() })) }).describe('devices per band of 10 points'),
   captures: z.array(z.object({ id: z.number(), name: z.string(), packets: z.number(), first_ts: z.number().nullable(), last_ts: z.number().nullable(), analysed_at: z.string() })),
+});
+
+const IngestCounts = z.object({
+  stored: z.number().describe('windows committed'),
+  rejected: z.number().describe('windows refused'),
+  lastRejection: z.object({ sensor: z.string(), reason: z.string().nullable(), at: z.number() }).nullable().describe('the latest refusal and its reason'),
+});
+
+const Site = z.object({
+  site: z.string(),
+  devices: z.number().describe('devices its sensors saw'),
+  firstSeen: z.number().nullable(),
+  lastSeen: z.number().nullable(),
+  sensors: z.array(
+    z.object({
+      sensor: z.string(),
+      version: z.string(),
+      windows: z.number(),
+      lastWindowAt: z.number().describe('when its last window arrived, seconds since the epoch'),
+      lastPacketTs: z.number().nullable(),
+      droppedWindows: z.number().describe('windows it could not deliver'),
+      droppedBytes: z.number(),
+      captureDrops: z.number().describe('packets the capture lost'),
+      ingest: IngestCounts,
+    }),
+  ),
+  ingest: IngestCounts.describe('every window received for the site'),
 });
 
 async function riskHistogram(s: ServerServices) {
@@ -59,6 +87,16 @@ export function metaRoutes(routes: RouteTable, s: ServerServices): void {
     tag: 'meta',
     summary: 'Device categories with their clinical context (patient-safety class, patient data), and roles',
     handler: async () => ({ categories: s.taxonomy.categories, roles: s.taxonomy.roles }),
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/sites',
+    role: 'viewer',
+    tag: 'meta',
+    summary: 'Scale-out sites: devices seen at each, its sensors with their last window and drops, and windows stored and refused (empty for a local store)',
+    response: z.array(Site),
+    handler: async () => siteSummaries(s.store),
   });
 
   routes.add({

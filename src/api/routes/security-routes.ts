@@ -29,11 +29,12 @@ export function securityRoutes(routes: RouteTable, s: ServerServices): void {
       status: z.enum(ALERT_STATUSES as [string, ...string[]]).optional(),
       severity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
       deviceId: z.coerce.number().int().min(1).optional(),
+      site: z.string().max(128).optional().describe('scale-out site whose sensor raised it'),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       offset: z.coerce.number().int().min(0).default(0),
     }),
     handler: async ({ query }) => {
-      const filter = { status: query.status as never, severity: query.severity as never, deviceId: query.deviceId };
+      const filter = { status: query.status as never, severity: query.severity as never, deviceId: query.deviceId, site: query.site };
       return { total: await countAlerts(s.store, filter), items: await listAlerts(s.store, { ...filter, limit: query.limit, offset: query.offset }) };
     },
   });

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, qs } from '../api';
 import { when } from '../clinical';
+import { SiteSelect } from '../components/SitePanel';
 import { Link, setSearchParam, useLocation } from '../router';
 import { SEVERITY_COLOURS, type Alert } from '../security-types';
 import { useApi } from '../use-api';
@@ -49,8 +50,9 @@ export function Alerts({ role }: { role: string }) {
   const { search } = useLocation();
   const status = search.get('status') ?? '';
   const severity = search.get('severity') ?? '';
+  const site = search.get('site') ?? '';
   const [reload, setReload] = useState(0);
-  const { data, error } = useApi<{ total: number; items: Alert[] }>(`/api/alerts${qs({ status, severity, limit: 500 })}`, reload);
+  const { data, error } = useApi<{ total: number; items: Alert[] }>(`/api/alerts${qs({ status, severity, site, limit: 500 })}`, reload);
   const set = setSearchParam;
   return (
     <section>
@@ -69,6 +71,7 @@ export function Alerts({ role }: { role: string }) {
           <option>high</option>
           <option>critical</option>
         </select>
+        <SiteSelect value={site} onChange={(v) => set('site', v)} />
         <span className="count" data-testid="alert-count">{data ? `${data.total} alerts` : '…'}</span>
       </div>
       {error && <p className="error">{error}</p>}

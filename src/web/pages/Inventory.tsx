@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { api, qs } from '../api';
 import { SAFETY_COLOURS, when } from '../clinical';
+import { SiteSelect } from '../components/SitePanel';
 import { navigate, setSearchParam, useLocation } from '../router';
 
 interface Row {
@@ -43,7 +44,7 @@ export function Inventory() {
   const [q, setQ] = useState(search.get('q') ?? '');
   const [debounced, setDebounced] = useState(q);
   const [sort, setSort] = useState<{ key: string; order: 'asc' | 'desc' }>({ key: 'last_seen', order: 'desc' });
-  const filters = { category: search.get('category'), zone: search.get('zone'), safety: search.get('safety'), role: search.get('role') };
+  const filters = { category: search.get('category'), zone: search.get('zone'), safety: search.get('safety'), role: search.get('role'), site: search.get('site') };
   const query = { q: debounced, ...filters, sort: sort.key, order: sort.order };
   const key = JSON.stringify(query);
   const [total, setTotal] = useState<number | null>(null);
@@ -103,6 +104,7 @@ export function Inventory() {
       <h1>Inventory</h1>
       <div className="toolbar">
         <input type="search" aria-label="Search devices" placeholder="Search IP, MAC, hostname, vendor, model, firmware…" value={q} onChange={(e) => setQ(e.target.value)} />
+        <SiteSelect value={filters.site ?? ''} onChange={(v) => setSearchParam('site', v)} />
         {active.map(([k, v]) => (
           <span className="chip" key={k}>
             {k}: {v}{' '}

@@ -1,4 +1,5 @@
 import { BarChart } from '../components/BarChart';
+import { SitePanel } from '../components/SitePanel';
 import { SAFETY_COLOURS, SAFETY_ORDER, when } from '../clinical';
 import { Link, navigate } from '../router';
 import type { Risk } from '../components/RiskFactors';
@@ -71,6 +72,7 @@ export function Overview() {
           <b>{data.vulnerabilities.byDecision.immediate ?? 0}</b> vulnerabilities to act on now ({data.vulnerabilities.devices} devices affected)
         </div>
       </div>
+      <SitePanel />
       <div className="charts">
         <BarChart title="Risk by patient safety (devices per band)" colour="#c0392b" rows={[...data.risk.histogram].reverse().map((h) => ({ key: String(h.from), label: `${h.from}-${h.from + 10}`, value: h.safety }))} onSelect={() => navigate('/risk')} />
         <BarChart title="Risk by privacy (devices per band)" colour="#2e86c1" rows={[...data.risk.histogram].reverse().map((h) => ({ key: String(h.from), label: `${h.from}-${h.from + 10}`, value: h.privacy }))} onSelect={() => navigate('/risk')} />
