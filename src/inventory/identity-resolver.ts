@@ -48,8 +48,10 @@ const SELF_NAME_KEYS = ['dhcp.hostname', 'nbns.name', 'smb.ntlm.nb_computer', 's
 /**
  * Decides which hosts of one analysis are the same device. Keyed by MAC where the sensor sees
  * layer 2; a randomised MAC by its DHCP client id or hostname; hosts seen only across a router by IP.
+ * `knownRouters`: MACs an earlier analysis found routing, which a short window may show fronting only
+ * one or two far addresses.
  */
-export function resolveIdentities(c: HostEvidence): ResolvedIdentities {
+export function resolveIdentities(c: HostEvidence, knownRouters: ReadonlySet<string> = new Set()): ResolvedIdentities {
   const macHosts = new Map<string, SeenHost[]>();
   const ipOnlyHosts: SeenHost[] = [];
   for (const h of c.hosts.values()) {
@@ -81,7 +83,7 @@ export function resolveIdentities(c: HostEvidence): ResolvedIdentities {
   for (const [mac, hosts] of macHosts) {
     const v4 = hosts.filter((h) => isDeviceAddress(h.ip) && !h.ip.includes(':'));
     const subnets = new Set(v4.map((h) => subnetOf(h.ip)));
-    if ((v4.length >= ROUTER_MIN_V4 && subnets.size >= ROUTER_MIN_SUBNETS) || v4.length >= ROUTER_ANY_V4 || isGatewayMac(mac)) routerMacs.add(mac);
+    if ((v4.length >= ROUTER_MIN_V4 && subnets.size >= ROUTER_MIN_SUBNETS) || v4.length >= ROUTER_ANY_V4 || isGatewayMac(mac) || knownRouters.has(mac)) routerMacs.add(mac);
   }
 
   const drafts: DeviceDraft[] = [];

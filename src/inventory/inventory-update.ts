@@ -56,7 +56,7 @@ export async function applyEvidence(
   site: readonly SiteZone[] = [],
 ): Promise<InventoryUpdate> {
   collector.finish();
-  const { drafts, deviceOf } = resolveIdentities(collector);
+  const { drafts, deviceOf } = resolveIdentities(collector, await storedRouters(s, collector));
   const captureId = await s.addCapture({ name: capture.name, packets: capture.packets, bytes: capture.bytes, first_ts: capture.firstTs, last_ts: capture.lastTs, site: capture.site ?? null, sensor: capture.sensor ?? null });
   const ids = new Map<DeviceDraft, number>();
   const used = new Set<number>();
@@ -194,6 +194,18 @@ export async function knownDevices(s: InventoryStore, lookups: readonly { kind: 
   const found = await s.devicesByIdentifier(lookups.filter((i) => !local(i)));
   for (const [k, id] of await s.devicesByIdentifier(lookups.filter(local), site)) found.set(k, id);
   return found;
+}
+
+/**
+ * MACs of this evidence that a stored device keyed by that MAC was found routing by (its
+ * `behaviour:routes-subnets` candidate). Only MACs seen with two or more addresses are asked about:
+ * a MAC with one address is a host whatever it did before.
+ */
+async function storedRouters(s: InventoryStore, e: HostEvidence): Promise<Set<string>> {
+  const addresses = new Map<string, number>();
+  for (const h of e.hosts.values()) if (h.mac && isDeviceAddress(h.ip)) addresses.set(h.mac, (addresses.get(h.mac) ?? 0) + 1);
+  const macs = [...addresses].filter(([, n]) => n >= 2).map(([mac]) => mac);
+  return new Set(await s.macsWithCandidateSource(macs, 'behaviour:routes-subnets'));
 }
 
 /**

@@ -100,6 +100,24 @@ export class InventoryStore {
     return found;
   }
 
+  /** Of these MACs, those whose MAC-keyed device has a candidate from `source`. */
+  async macsWithCandidateSource(macs: readonly string[], source: string): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < macs.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('devices')
+        .innerJoin('attribute_candidates', 'attribute_candidates.device_id', 'devices.id')
+        .select('devices.identity')
+        .distinct()
+        .where('devices.identity_kind', '=', 'mac')
+        .where('devices.identity', 'in', macs.slice(i, i + 500))
+        .where('attribute_candidates.source', '=', source)
+        .execute();
+      for (const r of rows) out.push(r.identity);
+    }
+    return out;
+  }
+
   /** The sites each device was seen at, widened to the times seen. */
   async upsertDeviceSites(rows: readonly { device_id: number; site: string; first_seen: number; last_seen: number }[]): Promise<void> {
     const d = this.dialect;
