@@ -2,6 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { selectDissectors } from '../protocols/index.js';
 // Commands load their modules when they run, so `--help` and each command start quickly.
 
+/** Collects a repeatable option's values. */
+const repeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
+
 function positiveInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -49,10 +52,10 @@ program
   .option('--packet-store-max-bytes <n>', 'disk bound of the packet store, e.g. 500000000000 (default 10 GiB)', positiveInt('--packet-store-max-bytes'))
   .option('--packet-store-max-age <seconds>', 'oldest packets kept, in seconds (default 30 days)', positiveInt('--packet-store-max-age'))
   .option('--packet-store-key <file>', 'encrypt closed segments with AES-256-GCM using this 32-byte key file')
-  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', repeatable)
   .option('--no-detect', 'run no threat detection')
-  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-  .option('--approved <file>', 'approved destinations, JSON {"domains": [...], "addresses": [...]} (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', repeatable)
+  .option('--approved <file>', 'approved destinations, JSON {"domains": [...], "addresses": [...]} (repeatable)', repeatable)
   .option('--alerts-syslog <url>', 'send alerts as RFC 5424 syslog to udp://host:port or tcp://host:port')
   .option('--alerts-cef <url>', 'send alerts as CEF to udp://host:port or tcp://host:port')
   .option('--alerts-webhook <url>', 'POST alerts as JSON to this URL')
@@ -76,8 +79,8 @@ program
   .option('--window <seconds>', 'seconds of traffic per window (default 300 live; files: one window unless given)', positiveInt('--window'))
   .option('--site-file <file.yaml>', 'site file (zones, subnets, VLANs) sent with each window')
   .option('--no-detect', 'no threat detection at the sensor')
-  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-  .option('--approved <file>', 'approved destinations (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', repeatable)
+  .option('--approved <file>', 'approved destinations (repeatable)', repeatable)
   .option('--packet-store <dir>', 'keep every packet in a rolling store here, at the sensor')
   .option('--flush-timeout <seconds>', 'at the end, how long to keep trying to empty the spool (default 30)', positiveInt('--flush-timeout'))
   .option('-o, --out <dir>', 'write summary.json, flows.jsonl and observations.jsonl to this folder (without --publish)')
@@ -111,7 +114,7 @@ program
   .requiredOption('--postgres <url>', 'PostgreSQL store, e.g. postgres://vigil@db/vigil (a SQLite file also works, for one machine)')
   .option('--durable <name>', 'durable consumer shared by the central processes (default vigil-central)')
   .option('--namespace <name>', 'NATS namespace shared with the sensors (default vigil)')
-  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+  .option('--rules <dir>', 'extra fingerprint rules folder (repeatable)', repeatable)
   .option('--analytics-interval <seconds>', 'least seconds between whole-inventory vulnerability and risk recomputes (default 60; 0: never)', (v: string) => Number(v))
   .option('--idle-exit <seconds>', 'stop once no window has come for this long (default: run until stopped)', positiveInt('--idle-exit'))
   .option('--ack-wait <seconds>', 'a window a central process holds this long unacknowledged goes to another (default 120; set when the consumer is first made)', positiveInt('--ack-wait'))
@@ -352,6 +355,21 @@ program
   .action(async (opts) => {
     const { pcapCommand } = await import('./pcap-command.js');
     process.exitCode = await pcapCommand(opts);
+  });
+
+program
+  .command('timeline')
+  .description('What happened to a device, in time order (first seen, addresses, DHCP, new peers and services, workflow facts, alerts); an incident with its devices; with --root-cause and an alert, patient zero and the path from it')
+  .argument('<target>', 'a device (inventory id, IP, MAC or hostname), alert:ID or incident:ID')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--root-cause', 'with alert:ID: walk back to the earliest anomalous contact that led to the alert (patient zero)')
+  .option('--from <time>', 'events from this time (ISO 8601, UTC unless a zone is given, or seconds since the epoch)')
+  .option('--to <time>', 'events up to this time')
+  .option('--limit <n>', 'events shown at most (default 1000, the earliest)', positiveInt('--limit'))
+  .option('--json', 'as JSON')
+  .action(async (target: string, opts) => {
+    const { timelineCommand } = await import('./timeline-command.js');
+    process.exitCode = await timelineCommand(target, opts);
   });
 
 const procure = program.command('procure').description('Secure before procure: a device assessed before it is bought, from its MDS2 form and SBOM');

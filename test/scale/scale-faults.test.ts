@@ -75,45 +75,34 @@ describe.skipIf(!!privateServersSkipReason)('scale-out faults: nothing lost, not
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('NATS killed and restarted while the central service consumes', async () => {
-    const { result } = await runSensor(site, { namespace: 'natsfault', spoolDir: join(tmp(), 'spool'), windowS: 120, publish: nats.url });
+  /** Publishes the site's windows, starts a central service and, after its first stored window, runs the fault. */
+  const underFault = async (namespace: string, fault: () => Promise<void>, idleExitS: number) => {
+    const { result } = await runSensor(site, { namespace, spoolDir: join(tmp(), 'spool'), windowS: 120, publish: nats.url });
     expect(result.published).toBe(sentPerRun);
     const db = await database();
-    let restarted: Promise<void> | null = null;
-    const c = central({
+    let faulted: Promise<void> | null = null;
+    const stats = await central({
       nats: nats.url,
-      namespace: 'natsfault',
+      namespace,
       store: db,
-      idleExitS: 8,
+      idleExitS,
       onOutcome: (o) => {
-        if (o.status === 'stored' && !restarted) restarted = nats.kill().then(() => sleep(1500)).then(() => nats.start());
+        if (o.status === 'stored' && !faulted) faulted = fault();
       },
-    });
-    const stats = await c.run();
-    await restarted;
-    const got = await totals(db);
-    console.log(`NATS restart: sent ${sentPerRun}, stored ${got.batches}, duplicates recognised ${stats.duplicates}, duplicates stored ${got.batches - sentPerRun}`);
-    expect(restarted).not.toBeNull();
+    }).run();
+    expect(faulted).not.toBeNull();
+    await faulted;
+    return { stats, got: await totals(db) };
+  };
+
+  it('NATS killed and restarted while the central service consumes', async () => {
+    const { stats, got } = await underFault('natsfault', () => nats.kill().then(() => sleep(1500)).then(() => nats.start()), 8);
+    console.log(`NATS restart: sent ${sentPerRun}, stored ${got.batches}, redelivered ${stats.redelivered}, duplicates recognised ${stats.duplicates}, duplicates stored ${got.batches - sentPerRun}`);
     expect(got).toEqual(reference);
   }, 120_000);
 
   it('PostgreSQL stopped mid-ingest and started again', async () => {
-    const { result } = await runSensor(site, { namespace: 'pgfault', spoolDir: join(tmp(), 'spool'), windowS: 120, publish: nats.url });
-    expect(result.published).toBe(sentPerRun);
-    const db = await database();
-    let restarted: Promise<void> | null = null;
-    const c = central({
-      nats: nats.url,
-      namespace: 'pgfault',
-      store: db,
-      idleExitS: 10,
-      onOutcome: (o) => {
-        if (o.status === 'stored' && !restarted) restarted = postgres.stopNow().then(() => sleep(2000)).then(() => postgres.start());
-      },
-    });
-    const stats = await c.run();
-    await restarted;
-    const got = await totals(db);
+    const { stats, got } = await underFault('pgfault', () => postgres.stopNow().then(() => sleep(2000)).then(() => postgres.start()), 10);
     console.log(`PostgreSQL restart: sent ${sentPerRun}, stored ${got.batches}, retried ${stats.retried}, duplicates recognised ${stats.duplicates}, duplicates stored ${got.batches - sentPerRun}`);
     expect(stats.retried).toBeGreaterThan(0);
     expect(got).toEqual(reference);

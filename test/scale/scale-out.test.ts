@@ -124,13 +124,14 @@ describe.skipIf(!!skip)('scale-out: sensors, NATS JetStream, central, PostgreSQL
     const child = spawn(process.execPath, [VIGIL, 'central', '--nats', NATS_URL, '--namespace', ns, '--postgres', pg, '--durable', 'shared', '--analytics-interval', '0', '--ack-wait', '4'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const closed = new Promise((r) => child.on('close', r));
     const dbName = new URL(pg).pathname.slice(1);
     const watcher = new (await import('pg')).default.Client({ connectionString: PG_ADMIN_URL });
     await watcher.connect();
     try {
       const until = Date.now() + 60_000;
       for (;;) {
-        if (Date.now() > until) throw new Error(`the central process was never caught mid-window:\n${err}`);
+        if (Date.now() > until || child.exitCode !== null) throw new Error(`the central process was never caught mid-window:\n${err}`);
         if (/stored \S+/.test(err)) {
           const open = await watcher.query(`select count(*)::int as n from pg_stat_activity where datname = $1 and xact_start is not null and pid <> pg_backend_pid()`, [dbName]);
           if (open.rows[0].n > 0) break;
@@ -141,7 +142,7 @@ describe.skipIf(!!skip)('scale-out: sensors, NATS JetStream, central, PostgreSQL
     } finally {
       await watcher.end();
     }
-    await new Promise((r) => child.on('close', r));
+    await closed;
     const beforeTakeover = await count(pg, async (st) => (await st.db.selectFrom('ingest_batches').select('batch').execute()).length);
     expect(beforeTakeover).toBeGreaterThanOrEqual(1);
     expect(beforeTakeover).toBeLessThan(sent);
@@ -150,6 +151,7 @@ describe.skipIf(!!skip)('scale-out: sensors, NATS JetStream, central, PostgreSQL
     // first was holding (redelivered once its acknowledgement wait runs out).
     const log: string[] = [];
     const stats = await central({ nats: NATS_URL, namespace: ns, store: pg, durable: 'shared', idleExitS: 8, log }).run();
+    if (stats.stored + beforeTakeover !== sent) console.log(log.slice(-20).join('\n'));
     const rows = await count(pg, async (st) => (await st.db.selectFrom('ingest_batches').select('batch').where('status', '=', 'stored').execute()).length);
     console.log(`kill mid-batch: sent ${sent}, stored ${rows} (${beforeTakeover} before the kill, ${stats.stored} after, ${stats.redelivered} redelivered), duplicates recognised ${stats.duplicates}, duplicates stored 0`);
     expect(rows).toBe(sent);

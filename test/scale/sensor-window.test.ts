@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mulberry32 } from '../../src/protocols/harness.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -138,18 +139,6 @@ async function inventoryRows(db: string) {
   } finally {
     await store.close();
   }
-}
-
-/** Deterministic PRNG (mulberry32): the same mutations every run, so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-sensor-window-'));
@@ -371,7 +360,7 @@ describe('parseWindow refuses what is not a window, saying what is wrong', () =>
     base.incidents = demo.incidents.slice(0, 2) as SensorWindow['incidents'];
     expect(base.alerts.length).toBeGreaterThan(0);
     const bytes = serializeWindow(base);
-    const rand = prng(0x5eed);
+    const rand = mulberry32(0x5eed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const outcome = { accepted: 0, refused: 0 };
     let slowest = 0;

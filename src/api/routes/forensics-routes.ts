@@ -3,11 +3,41 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { deviceAddresses } from '../../forensics/device-addresses.js';
+import { deviceRef } from '../../forensics/device-ref.js';
 import { exportPackets } from '../../forensics/packet-export.js';
+import { rootCause, RootCauseError } from '../../forensics/root-cause.js';
+import { deviceTimeline, TimelineError, type TimelineKind } from '../../forensics/timeline.js';
 import { ApiError, notFound, type RouteTable } from '../api-route.js';
 import type { ServerServices } from '../server.js';
 
-/** Packets from the store, redacted by default; every export is hashed and written to the audit log by `exportPackets`. */
+const TIMELINE_KINDS = ['first-seen', 'address', 'hostname', 'dhcp', 'peer', 'service', 'alert', 'workflow'] as const satisfies readonly TimelineKind[];
+
+const DeviceRefSchema = z.object({ id: z.number(), label: z.string(), ip: z.string().nullable(), mac: z.string().nullable(), hostname: z.string().nullable(), category: z.string().nullable() });
+const TimelineEventSchema = z.object({
+  ts: z.number().describe('seconds since the epoch'),
+  kind: z.enum(TIMELINE_KINDS),
+  title: z.string(),
+  detail: z.string(),
+  deviceId: z.number().nullable(),
+  peerId: z.number().optional(),
+  alertId: z.number().optional(),
+});
+const RootCauseVia = z.union([
+  z.object({ kind: z.literal('alert'), alertId: z.number(), rule: z.string(), severity: z.string(), title: z.string() }),
+  z.object({ kind: z.literal('connection'), transport: z.string(), port: z.number(), service: z.string().nullable() }),
+]);
+const RootCauseSchema = z.object({
+  alertId: z.number(),
+  patientZero: DeviceRefSchema,
+  path: z.array(z.object({ device: DeviceRefSchema, via: RootCauseVia.nullable(), ts: z.number() })).describe('from patient zero to the alert\'s device'),
+  externalSource: z.string().nullable(),
+  explanation: z.array(z.string()),
+});
+
+/**
+ * Packets from the store, redacted by default (every export is hashed and written to the audit log by
+ * `exportPackets`); a device's timeline and an alert's root cause, from the inventory alone.
+ */
 export function forensicsRoutes(routes: RouteTable, s: ServerServices, packetStore: string | null): void {
   routes.add({
     method: 'GET',
@@ -42,6 +72,50 @@ export function forensicsRoutes(routes: RouteTable, s: ServerServices, packetSto
           .send(body);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/devices/{id}/timeline',
+    role: 'viewer',
+    tag: 'forensics',
+    summary: "The device's history in time order: first seen, address and hostname changes, DHCP, new peers and services, first workflow facts, alerts",
+    params: z.object({ id: z.coerce.number().int().min(1) }),
+    query: z.object({
+      from: z.coerce.number().optional().describe('seconds since the epoch'),
+      to: z.coerce.number().optional(),
+      limit: z.coerce.number().int().min(1).max(5000).default(1000),
+      order: z.enum(['asc', 'desc']).default('asc').describe('desc: newest first, and the limit keeps the newest'),
+    }),
+    response: z.object({ device: DeviceRefSchema, events: z.array(TimelineEventSchema) }),
+    handler: async ({ params, query }) => {
+      const [row] = await s.store.devicesById([params.id]);
+      if (!row) throw notFound(`no device ${params.id}`);
+      try {
+        return { device: deviceRef(row), events: await deviceTimeline(s.store, params.id, query) };
+      } catch (err) {
+        if (err instanceof TimelineError) throw notFound(err.message);
+        throw err;
+      }
+    },
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/alerts/{id}/root-cause',
+    role: 'viewer',
+    tag: 'forensics',
+    summary: 'Patient zero of an alert: the walk back over alerts and new connections to the earliest anomalous contact that led to it, with the path and why',
+    params: z.object({ id: z.coerce.number().int().min(1) }),
+    response: RootCauseSchema,
+    handler: async ({ params }) => {
+      try {
+        return await rootCause(s.store, params.id);
+      } catch (err) {
+        if (err instanceof RootCauseError) throw err.reason === 'unknown-alert' ? notFound(err.message) : new ApiError(422, 'no-device', err.message);
+        throw err;
       }
     },
   });

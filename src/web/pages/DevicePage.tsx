@@ -7,6 +7,7 @@ import { PolicyPanel } from '../components/PolicyPanel';
 import { MitigationList } from '../components/MitigationList';
 import { AlertTable } from './Alerts';
 import type { Alert, Vulnerability } from '../security-types';
+import type { TimelineEvent } from '../../forensics/timeline-types';
 import { Link } from '../router';
 import { useApi } from '../use-api';
 
@@ -48,6 +49,8 @@ interface Blast {
 }
 
 const ATTRS = ['vendor', 'model', 'firmware', 'os', 'serial', 'category', 'role'] as const;
+const TIMELINE_LIMIT = 300;
+const KIND_COLOURS: Record<string, string> = { 'first-seen': '#1f618d', address: '#2e86c1', hostname: '#2e86c1', dhcp: '#5d6d7e', peer: '#117a65', service: '#7d3c98', workflow: '#b9770e', alert: '#c0392b' };
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 export function DevicePage({ id, role }: { id: number; role: string }) {
@@ -56,6 +59,7 @@ export function DevicePage({ id, role }: { id: number; role: string }) {
   const { data: blast } = useApi<Blast>(`/api/devices/${id}/blast-radius`);
   const { data: vulns } = useApi<{ total: number; items: Vulnerability[] }>(`/api/vulnerabilities?deviceId=${id}&limit=1000`);
   const { data: alerts } = useApi<{ total: number; items: Alert[] }>(`/api/alerts?deviceId=${id}&limit=200`, reload);
+  const { data: timeline, error: timelineError } = useApi<{ events: TimelineEvent[] }>(`/api/devices/${id}/timeline?order=desc&limit=${TIMELINE_LIMIT}`);
   const [failure, setFailure] = useState<string | null>(null);
   const [redact, setRedact] = useState(true);
   if (error) return <p className="error">{error}</p>;
@@ -139,6 +143,30 @@ export function DevicePage({ id, role }: { id: number; role: string }) {
       <PolicyPanel id={id} />
       <h2>Alerts {alerts ? `(${alerts.total})` : ''}</h2>
       {alerts && <AlertTable items={alerts.items} canChange={role !== 'viewer'} onChanged={() => setReload((n) => n + 1)} />}
+      <h2>Timeline</h2>
+      {timelineError && <p className="error">{timelineError}</p>}
+      {timeline && (timeline.events.length === 0 ? <p className="muted">No events.</p> : (
+        <>
+          {timeline.events.length === TIMELINE_LIMIT && <p className="muted">The newest {TIMELINE_LIMIT} events (`vigil timeline {id}` lists them all).</p>}
+          <table className="list" data-testid="device-timeline">
+            <thead><tr><th>When (UTC)</th><th>Kind</th><th>Event</th></tr></thead>
+            <tbody>
+              {timeline.events.map((e, i) => (
+                <tr key={i}>
+                  <td>{when(e.ts)}</td>
+                  <td><span className="badge" style={{ background: KIND_COLOURS[e.kind] ?? '#7f8c8d' }}>{e.kind}</span></td>
+                  <td>
+                    {e.title}
+                    {e.peerId !== undefined && <> · <Link to={`/devices/${e.peerId}`}>peer</Link></>}
+                    {e.alertId !== undefined && <> · <Link to={`/alerts?rootCause=${e.alertId}`}>alert {e.alertId}, root cause</Link></>}
+                    <br /><span className="muted">{e.detail}</span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ))}
       <h2>Evidence</h2>
       <table className="list">
         <thead><tr><th>Attribute</th><th>Value</th><th>Source</th><th>Confidence</th><th>Facts that prove it</th></tr></thead>
