@@ -12,7 +12,7 @@
  *   saveAlerts(store, result): upserts by uid (a re-analysis updates count, last_ts, severity, evidence,
  *     never the status a person set) and returns the number written.
  * StoredAlert = { id, uid, rule, severity, status, title, description, deviceId, srcIp, dstIp, firstTs,
- *   lastTs, count, incidentId, evidence (object), flows (FlowRef[]), statusChangedAt, statusBy }
+ *   lastTs, count, incidentId, evidence (object), flows (FlowRef[]), statusChangedAt, statusBy, site }
  * StoredIncident = { id, uid, title, severity, status, firstTs, lastTs, hosts, rules, alertIds }
  */
 import type { InventoryStore } from '../store/inventory-store.js';
@@ -43,7 +43,7 @@ export async function listAlerts(store: InventoryStore, f: AlertFilter & { limit
     id: Number(r.id), uid: r.uid, rule: r.rule, severity: r.severity, status: r.status, title: r.title, description: r.description,
     deviceId: r.device_id === null ? null : Number(r.device_id), srcIp: r.src_ip, dstIp: r.dst_ip, firstTs: r.first_ts, lastTs: r.last_ts,
     count: Number(r.count), incidentId: r.incident_id === null ? null : Number(r.incident_id), evidence: JSON.parse(r.evidence), flows: JSON.parse(r.flows),
-    statusChangedAt: r.status_changed_at, statusBy: r.status_by,
+    statusChangedAt: r.status_changed_at, statusBy: r.status_by, site: r.site ?? null,
   }));
 }
 

@@ -109,6 +109,8 @@ export interface StoredAlert {
   flows: FlowRef[];
   statusChangedAt: number | null;
   statusBy: string | null;
+  /** The site whose sensor raised it (a central store); null for a local analysis. */
+  site: string | null;
 }
 
 export interface StoredIncident {
