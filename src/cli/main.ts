@@ -334,9 +334,10 @@ program
 
 program
   .command('pcap')
-  .description('Packets from the packet store (by device, address, port, protocol, time, flow or alert) to a pcapng file, redacted by default; the export is hashed and recorded in the audit log')
+  .description('Packets from the packet store (by device, address, port, protocol, time, flow or alert) to a pcapng or pcap file, redacted by default; the export is hashed and recorded in the audit log')
   .requiredOption('--store <dir>', 'packet store folder (written by vigil analyze --packet-store)')
-  .requiredOption('-o, --out <file>', 'pcapng file to write')
+  .requiredOption('-o, --out <file>', 'pcapng or pcap file to write')
+  .option('--format <pcap|pcapng>', 'file format (default: pcap for a .pcap file name, else pcapng); pcap holds one link type')
   .option('--db <store>', 'inventory store: devices, alerts and the audit log (default ./vigil.db, or $VIGIL_DB)')
   .option('--device <device>', 'packets from or to any address of this device (inventory id, IP, MAC or hostname)')
   .option('--ip <address...>', 'packets from or to these addresses')

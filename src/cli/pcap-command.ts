@@ -1,11 +1,12 @@
 /**
  * `vigil pcap`: packets from the packet store, by device, address, port, protocol, time window, flow or
- * alert, to a pcapng file, redacted unless --no-redact, with its SHA-256 recorded in the audit log.
+ * alert, to a pcapng or classic pcap file, redacted unless --no-redact, with its SHA-256 recorded in the
+ * audit log.
  */
 import { userInfo } from 'node:os';
 import { deviceAddresses } from '../forensics/device-addresses.js';
 import { findDevice } from '../inventory/find-device.js';
-import { exportPackets } from '../forensics/packet-export.js';
+import { EXPORT_FORMATS, exportPackets, type ExportFormat } from '../forensics/packet-export.js';
 import { QueryError, type PacketQuery } from '../forensics/packet-query.js';
 import { readKeyFile } from '../forensics/segment-cipher.js';
 import { InventoryStore } from '../store/inventory-store.js';
@@ -14,6 +15,8 @@ import { defaultDbLocation } from './inventory-output.js';
 export interface PcapCommandOptions {
   store: string;
   out: string;
+  /** pcap or pcapng; without it, from the file name (`.pcap`: pcap, anything else: pcapng). */
+  format?: string;
   db?: string;
   device?: string;
   ip?: string[];
@@ -49,6 +52,13 @@ function parseEndpoint(text: string): [string, number] {
   return [m[1], Number(m[2])];
 }
 
+export function exportFormat(format: string | undefined, out: string): ExportFormat {
+  if (format === undefined) return /\.pcap$/i.test(out) ? 'pcap' : 'pcapng';
+  const f = format.toLowerCase();
+  if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw new QueryError(`--format "${format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
+  return f as ExportFormat;
+}
+
 function number(text: string, option: string, max: number): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0 || n > max) throw new QueryError(`${option} "${text}" is not a number from 0 to ${max}`);
@@ -58,6 +68,7 @@ function number(text: string, option: string, max: number): number {
 export async function pcapCommand(o: PcapCommandOptions): Promise<number> {
   let store: InventoryStore | null = null;
   try {
+    const format = exportFormat(o.format, o.out);
     const query: PacketQuery = {};
     if (o.ip?.length) query.ips = [...o.ip];
     if (o.port !== undefined) query.port = number(o.port, '--port', 65535);
@@ -88,6 +99,7 @@ export async function pcapCommand(o: PcapCommandOptions): Promise<number> {
     }
     const result = await exportPackets(o.store, query, {
       out: o.out,
+      format,
       redact: o.redact !== false,
       actor: `cli:${safeUser()}`,
       role: 'cli',
@@ -98,7 +110,7 @@ export async function pcapCommand(o: PcapCommandOptions): Promise<number> {
     if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     else {
       const r = result.redaction;
-      process.stdout.write(`${result.packets} packets, ${result.bytes} bytes to ${result.out}\nsha256 ${result.sha256}\n`);
+      process.stdout.write(`${result.packets} packets, ${result.bytes} bytes to ${result.out} (${result.format})\nsha256 ${result.sha256}\n`);
       if (r) {
         process.stdout.write(
           `redacted: ${r.flows.hl7} HL7, ${r.flows.dicom} DICOM, ${r.flows.astm} ASTM connections; ${r.packetsChanged} packets changed, TCP checksums updated` +

@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { deviceAddresses } from '../../forensics/device-addresses.js';
 import { deviceRef } from '../../forensics/device-ref.js';
-import { exportPackets } from '../../forensics/packet-export.js';
+import { EXPORT_FORMATS, exportPackets } from '../../forensics/packet-export.js';
+import { PcapFormatError } from '../../forensics/pcap-writer.js';
 import { rootCause, RootCauseError } from '../../forensics/root-cause.js';
 import { deviceTimeline, TimelineError, type TimelineKind } from '../../forensics/timeline.js';
 import { ApiError, notFound, type RouteTable } from '../api-route.js';
 import type { ServerServices } from '../server.js';
+
+/** Media types of the export formats, as IANA registers pcap (pcapng has no registered type). */
+const MEDIA_TYPE = { pcap: 'application/vnd.tcpdump.pcap', pcapng: 'application/x-pcapng' } as const;
 
 const TIMELINE_KINDS = ['first-seen', 'address', 'hostname', 'dhcp', 'peer', 'service', 'alert', 'workflow'] as const satisfies readonly TimelineKind[];
 
@@ -44,13 +48,14 @@ export function forensicsRoutes(routes: RouteTable, s: ServerServices, packetSto
     url: '/api/devices/{id}/pcap',
     role: 'analyst',
     tag: 'forensics',
-    summary: "The device's packets from the packet store as pcapng, HL7, DICOM and ASTM patient values masked unless redact=false; the SHA-256 is in the x-vigil-sha256 header and the audit log",
+    summary: "The device's packets from the packet store as pcapng, or as classic pcap (application/vnd.tcpdump.pcap) with format=pcap, HL7, DICOM and ASTM patient values masked unless redact=false; the SHA-256 is in the x-vigil-sha256 header and the audit log",
     params: z.object({ id: z.coerce.number().int().min(1) }),
     query: z.object({
       from: z.coerce.number().optional().describe('seconds since the epoch'),
       to: z.coerce.number().optional(),
       port: z.coerce.number().int().min(0).max(65535).optional(),
       redact: z.enum(['true', 'false']).default('true'),
+      format: z.enum(EXPORT_FORMATS).default('pcapng').describe('pcap holds one link type: a device seen on several is refused (422)'),
     }),
     produces: 'application/x-pcapng',
     handler: async ({ params, query, caller, reply }) => {
@@ -61,12 +66,19 @@ export function forensicsRoutes(routes: RouteTable, s: ServerServices, packetSto
       if (ips.length === 0) throw notFound(`device ${params.id} has no IP address to find packets by`);
       const dir = mkdtempSync(join(tmpdir(), 'vigil-export-'));
       try {
-        const out = join(dir, 'export.pcapng');
-        const r = await exportPackets(packetStore, { ips, from: query.from, to: query.to, port: query.port }, { redact: query.redact === 'true', out, actor: caller!.token.name, role: caller!.token.role, remote: caller!.remote, db: s.store });
+        const out = join(dir, `export.${query.format}`);
+        const r = await exportPackets(
+          packetStore,
+          { ips, from: query.from, to: query.to, port: query.port },
+          { redact: query.redact === 'true', out, format: query.format, actor: caller!.token.name, role: caller!.token.role, remote: caller!.remote, db: s.store },
+        ).catch((err: unknown) => {
+          if (err instanceof PcapFormatError) throw new ApiError(422, 'mixed-link-types', err.message);
+          throw err;
+        });
         const body = readFileSync(out);
         return reply
-          .type('application/x-pcapng')
-          .header('content-disposition', `attachment; filename="vigil-device-${params.id}${r.redacted ? '-redacted' : ''}.pcapng"`)
+          .type(MEDIA_TYPE[r.format])
+          .header('content-disposition', `attachment; filename="vigil-device-${params.id}${r.redacted ? '-redacted' : ''}.${r.format}"`)
           .header('x-vigil-sha256', r.sha256)
           .header('x-vigil-packets', String(r.packets))
           .send(body);
