@@ -29,6 +29,13 @@ interface WorkflowInstance {
 
 const CELL = 34;
 
+/**
+ * Above this many devices the map draws talking pairs only for an overlay unless asked for all: a
+ * 5,000-device hospital has some 15,000 pairs, a grey haze at that zoom that tripled the time to draw,
+ * to pan and to show a blast radius (bench/map-bench.ts).
+ */
+const LARGE = 1500;
+
 /** Risk bands of 20 points, green to dark red; grey before risk is computed. */
 const RISK_BANDS = ['#27ae60', '#a9cc52', '#f1c40f', '#e67e22', '#c0392b'];
 const riskColour = (risk: number | null) => (risk === null ? '#bdc3c7' : RISK_BANDS[Math.min(4, Math.floor(risk / 20))]);
@@ -36,8 +43,13 @@ const riskColour = (risk: number | null) => (risk === null ? '#bdc3c7' : RISK_BA
 /**
  * Positions computed here, not by a force layout: zones on a grid, each zone's devices in a square
  * sorted by category. O(n), stable between visits, and a 5,000-device hospital draws at once.
+ *
+ * A zone is a plain box drawn under its devices, not a Cytoscape compound parent: with compound
+ * parents every child's style change re-walks its parent and siblings, and 5,000 devices in 24
+ * zones took over 20 s to draw (bench/map-bench.ts). The boxes cannot be dragged, and neither can
+ * devices, so a device always sits in its zone's box.
  */
-function layout(g: Graph, colourBy: 'risk' | 'safety'): ElementDefinition[] {
+function layout(g: Graph, colourBy: 'risk' | 'safety', withEdges: boolean): ElementDefinition[] {
   const byZone = new Map<string, Graph['nodes']>();
   for (const n of g.nodes) {
     const z = n.zone ?? '(no zone)';
@@ -48,28 +60,48 @@ function layout(g: Graph, colourBy: 'risk' | 'safety'): ElementDefinition[] {
   const zones = [...byZone.entries()].sort((a, b) => b[1].length - a[1].length);
   const perRow = Math.ceil(Math.sqrt(zones.length));
   const side = (n: number) => Math.ceil(Math.sqrt(n));
+  const rows = (n: number) => Math.ceil(n / side(n));
   const rowHeights: number[] = [];
   zones.forEach(([, ns], i) => {
     const r = Math.floor(i / perRow);
-    rowHeights[r] = Math.max(rowHeights[r] ?? 0, Math.ceil(ns.length / side(ns.length)) * CELL + 120);
+    rowHeights[r] = Math.max(rowHeights[r] ?? 0, rows(ns.length) * CELL + 120);
   });
   const colWidth = Math.max(...zones.map(([, ns]) => side(ns.length) * CELL)) + 120;
-  const out: ElementDefinition[] = [];
+  const zoneBoxes: ElementDefinition[] = [];
+  const devices: ElementDefinition[] = [];
   zones.forEach(([zone, ns], i) => {
     const r = Math.floor(i / perRow);
     const ox = (i % perRow) * colWidth;
     const oy = rowHeights.slice(0, r).reduce((a, b) => a + b, 0);
-    out.push({ data: { id: `zone:${zone}`, label: zone }, classes: 'zone' });
     const w = side(ns.length);
+    // The box reaches half a cell past the outermost devices' centres on every side.
+    const width = w * CELL;
+    const height = rows(ns.length) * CELL;
+    zoneBoxes.push({ data: { id: `zone:${zone}`, label: zone, width, height }, classes: 'zone', position: { x: ox + width / 2 - CELL / 2, y: oy + height / 2 - CELL / 2 } });
     ns.sort((a, b) => (a.category ?? '~').localeCompare(b.category ?? '~') || b.degree - a.degree).forEach((n, j) => {
-      out.push({
-        data: { id: String(n.id), parent: `zone:${zone}`, label: n.label, colour: colourBy === 'risk' ? riskColour(n.risk) : SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
+      devices.push({
+        data: { id: String(n.id), zone: `zone:${zone}`, label: n.label, colour: colourBy === 'risk' ? riskColour(n.risk) : SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
         position: { x: ox + (j % w) * CELL, y: oy + Math.floor(j / w) * CELL },
       });
     });
   });
-  g.edges.forEach((e, i) => out.push({ data: { id: `e${i}`, source: String(e.from), target: String(e.to), services: e.services.join(', ') }, classes: e.lateral ? 'lateral' : '' }));
-  return out;
+  const edges = withEdges ? g.edges.map((e, i) => edge(e, `e${i}`, e.lateral ? 'lateral' : '')) : [];
+  return [...zoneBoxes, ...devices, ...edges];
+}
+
+const edge = (e: Graph['edges'][number], id: string, classes: string): ElementDefinition => ({ data: { id, source: String(e.from), target: String(e.to), services: e.services.join(', ') }, classes });
+
+/** Marks the pairs between `ids` hot: the drawn ones, or, when the map draws no pairs, added for the overlay. */
+function heatPairs(c: Core, g: Graph, ids: Set<string>): void {
+  if (c.edges().nonempty()) {
+    c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).removeClass('faded').addClass('hot');
+    return;
+  }
+  const hot: ElementDefinition[] = [];
+  g.edges.forEach((e, i) => {
+    if (ids.has(String(e.from)) && ids.has(String(e.to))) hot.push(edge(e, `hot${i}`, `hot overlay-pair${e.lateral ? ' lateral' : ''}`));
+  });
+  c.add(hot);
 }
 
 export function NetworkMap() {
@@ -81,6 +113,9 @@ export function NetworkMap() {
   const [blast, setBlast] = useState<Blast | null>(null);
   const [blastError, setBlastError] = useState<string | null>(null);
   const [colourBy, setColourBy] = useState<'risk' | 'safety'>('risk');
+  const [allPairs, setAllPairs] = useState<boolean | null>(null);
+  const large = !!data && data.nodes.length > LARGE;
+  const withEdges = allPairs ?? !large;
   const selected = search.get('device');
   const workflow = search.get('workflow');
   const hub = search.get('hub');
@@ -89,16 +124,21 @@ export function NetworkMap() {
     if (!data || !box.current) return;
     const c = cytoscape({
       container: box.current,
-      elements: layout(data, colourBy),
+      elements: layout(data, colourBy, withEdges),
       layout: { name: 'preset' },
       textureOnViewport: true,
-      hideEdgesOnViewport: data.nodes.length > 1500,
+      hideEdgesOnViewport: large,
+      // Four times fewer pixels to fill on a high-density screen, for a map too big to read at that sharpness anyway.
+      pixelRatio: large ? 1 : 'auto',
+      autoungrabify: true,
       minZoom: 0.02,
       maxZoom: 4,
       style: [
-        { selector: 'node', style: { 'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)', label: 'data(label)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#333' } },
-        { selector: 'node.zone', style: { 'background-color': '#f4f6f7', 'background-opacity': 0.6, 'border-color': '#aab7b8', 'border-width': 1, label: 'data(label)', 'font-size': 20, 'min-zoomed-font-size': 4, 'text-valign': 'top', color: '#566573', shape: 'round-rectangle' } },
-        { selector: 'edge', style: { 'curve-style': 'haystack', width: 0.6, 'line-color': '#ccd1d1', opacity: 0.6 } },
+        // Zone boxes under edges under devices.
+        { selector: '*', style: { 'z-index-compare': 'manual' } },
+        { selector: 'node[size]', style: { 'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)', label: 'data(label)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#333', 'z-index': 2 } },
+        { selector: 'node.zone', style: { width: 'data(width)', height: 'data(height)', 'background-color': '#f4f6f7', 'background-opacity': 0.6, 'border-color': '#aab7b8', 'border-width': 1, label: 'data(label)', 'font-size': 20, 'min-zoomed-font-size': 4, 'text-valign': 'top', color: '#566573', shape: 'round-rectangle', events: 'no', 'z-index': 0 } },
+        { selector: 'edge', style: { 'curve-style': 'haystack', width: 0.6, 'line-color': '#ccd1d1', opacity: 0.6, 'z-index': 1 } },
         { selector: 'edge.lateral', style: { 'line-color': '#e59866' } },
         { selector: '.faded', style: { opacity: 0.08 } },
         { selector: 'node.focus', style: { 'border-width': 4, 'border-color': '#000', 'z-index': 10 } },
@@ -112,20 +152,41 @@ export function NetworkMap() {
       const id = e.target.id();
       if (!id.startsWith('zone:')) navigate(`/map?device=${id}`);
     });
+    // What is on screen, as attributes of the map's box, once the first frame is drawn: people's
+    // scripts, browser tests and the map benchmark wait on these rather than on the canvas.
+    const el = box.current;
+    c.one('render', () => {
+      el.dataset.nodes = String(c.nodes().not('.zone').length);
+      el.dataset.zones = String(c.nodes('.zone').length);
+      el.dataset.edges = String(c.edges().length);
+    });
     cy.current = c;
     return () => {
       c.destroy();
       cy.current = null;
+      for (const k of ['nodes', 'zones', 'edges', 'overlay', 'overlayDevice']) delete el.dataset[k];
     };
-  }, [data, colourBy]);
+  }, [data, colourBy, withEdges, large]);
 
   // Overlays: a device's blast radius, or one workflow's hub and members.
   useEffect(() => {
     const c = cy.current;
     setBlast(null);
     setBlastError(null);
-    if (!c) return;
-    c.elements().removeClass('faded focus reached dependent member hot');
+    if (!c || !data) return;
+    const el = c.container();
+    if (el) for (const k of ['overlay', 'overlayDevice']) delete el.dataset[k];
+    // Once the highlighted frame is drawn: how many devices the overlay marks, and for which device.
+    const drawn = (count: number, device: string) =>
+      c.one('render', () => {
+        if (!el) return;
+        el.dataset.overlay = String(count);
+        el.dataset.overlayDevice = device;
+      });
+    c.batch(() => {
+      c.remove('.overlay-pair');
+      c.$('.faded, .focus, .reached, .dependent, .member, .hot').removeClass('faded focus reached dependent member hot');
+    });
     if (selected) {
       let live = true;
       api.get<Blast>(`/api/devices/${selected}/blast-radius`).then(
@@ -138,9 +199,10 @@ export function NetworkMap() {
             const focus = c.getElementById(String(b.device.id)).removeClass('faded').addClass('focus');
             for (const r of b.reachable) c.getElementById(String(r.device.id)).removeClass('faded').addClass('reached');
             for (const d of b.dependents) c.getElementById(String(d.device.id)).removeClass('faded').addClass('dependent');
-            c.edges().filter((e) => hot.has(e.source().id()) && hot.has(e.target().id())).removeClass('faded').addClass('hot');
+            heatPairs(c, data, hot);
             if (focus.nonempty()) c.animate({ center: { eles: focus }, zoom: Math.max(c.zoom(), 0.6) }, { duration: 300 });
           });
+          drawn(c.nodes('.focus, .reached, .dependent').length, String(b.device.id));
         },
         (err: Error) => live && setBlastError(err.message),
       );
@@ -156,10 +218,11 @@ export function NetworkMap() {
         c.elements().not('.zone').addClass('faded');
         c.getElementById(String(inst.hub.id)).removeClass('faded').addClass('focus');
         for (const m of inst.members) c.getElementById(String(m.id)).removeClass('faded').addClass('member');
-        c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).removeClass('faded').addClass('hot');
+        heatPairs(c, data, ids);
       });
+      drawn(c.nodes('.focus, .member').length, String(inst.hub.id));
     }
-  }, [selected, workflow, hub, data, workflows, colourBy]);
+  }, [selected, workflow, hub, data, workflows, colourBy, withEdges]);
 
   if (error) return <p className="error">{error}</p>;
   return (
@@ -172,6 +235,11 @@ export function NetworkMap() {
           {workflows?.map((w, i) => <option key={i} value={`${w.workflow}|${w.hub.id}`}>{w.name} ({w.members.length})</option>)}
         </select>
         {(selected || workflow) && <button type="button" onClick={() => navigate('/map')}>Clear</button>}
+        {large && (
+          <label>
+            <input type="checkbox" checked={withEdges} onChange={(e) => setAllPairs(e.target.checked)} /> draw all talking pairs (slower)
+          </label>
+        )}
         <select aria-label="Colour by" value={colourBy} onChange={(e) => setColourBy(e.target.value as 'risk' | 'safety')}>
           <option value="risk">colour by risk</option>
           <option value="safety">colour by patient-safety class</option>
