@@ -95,6 +95,8 @@ export class CentralService {
         if (m) {
           idleSince = Date.now();
           await this.handle(m);
+          // Under a steady stream there is no idle moment: the interval alone decides.
+          if (this.dirty) await this.analytics();
           continue;
         }
         if (this.dirty) await this.analytics();

@@ -82,8 +82,10 @@ describe.skipIf(!!skip)('scale-out: sensors, NATS JetStream, central, PostgreSQL
       expect(result.spooled).toBe(0);
     }
     const pg = await pgTarget.create();
-    const c = central({ nats: NATS_URL, namespace: ns, store: pg });
+    // With analytics on, the central service also scores every device it stored.
+    const c = central({ nats: NATS_URL, namespace: ns, store: pg, analyticsIntervalS: 1 });
     const stats = await c.run();
+    expect(stats.analyticsRuns).toBeGreaterThanOrEqual(1);
     console.log(`union: ${stats.stored} windows stored, ${stats.observations} facts, ${stats.duplicates} duplicates, ${stats.rejected} rejected`);
     expect(stats).toMatchObject({ stored: 2, duplicates: 0, rejected: 0 });
 
@@ -102,6 +104,8 @@ describe.skipIf(!!skip)('scale-out: sensors, NATS JetStream, central, PostgreSQL
     const north = (await siteView(pg, 'north')).devices.length;
     const south = (await siteView(pg, 'south')).devices.length;
     expect(north + south).toBe(total);
+    const scored = await count(pg, async (st) => Number((await st.db.selectFrom('device_risk').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n));
+    expect(scored).toBe(total);
     // Alerts arrive with their site, once each.
     const alerts = await count(pg, async (st) => (await st.db.selectFrom('alerts').select(['site']).where('site', 'in', ['north', 'south']).execute()).length);
     expect(alerts).toBeGreaterThan(0);
