@@ -75,6 +75,8 @@ describe.skipIf(!!skip)('dashboard in Chromium', () => {
     await expect.poll(() => page.getByTestId('policy-replay').textContent()).toMatch(/blocks 0 of \d+ of them/);
     await expect.poll(() => page.getByTestId('mitigations').locator('tbody tr').count()).toBeGreaterThan(0);
     expect(await page.getByText('life-sustaining').count()).toBeGreaterThan(0);
+    // The device's history, newest first.
+    await expect.poll(() => page.getByTestId('device-timeline').locator('tbody tr').count()).toBeGreaterThan(0);
     await shot('device');
   });
 
@@ -146,6 +148,13 @@ describe.skipIf(!!skip)('dashboard in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Acknowledge' }).count()).toBe(before - 1);
     expect(await page.getByText('by admin').count()).toBe(1);
     await shot('alerts');
+    // Root cause of an alert about an inventory device: patient zero and the path from it.
+    const alerts = (await (await fetch(`${server.url}/api/alerts?limit=100`, { headers: { authorization: `Bearer ${server.adminToken}` } })).json()) as { items: { id: number; deviceId: number | null }[] };
+    const withDevice = alerts.items.find((a) => a.deviceId !== null)!;
+    await page.goto(`${server.url}/alerts?rootCause=${withDevice.id}`);
+    await expect.poll(() => page.getByTestId('root-cause').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^Patient zero of alert ${withDevice.id}: `));
+    expect(await page.getByTestId('root-cause').locator('tbody tr').count()).toBeGreaterThan(0);
+    await shot('root-cause');
   });
 
   it('lists workflows and, for an admin, tokens and the audit log', async () => {
