@@ -3,9 +3,8 @@
  * exactly the octets written, as the pcapng writer does. Classic pcap has one link type per file, so a
  * selection holding several is refused (never thinned to one); pcapng holds them all.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { LINKTYPE_ETHERNET, linkTypeName } from '../capture/link-type.js';
+import { HashedFile } from './hashed-file.js';
 import type { WrittenFile } from './pcapng-file-writer.js';
 import type { StoredPacket } from './segment-reader.js';
 
@@ -18,7 +17,6 @@ const RECORD_HEADER = 16;
  * snaplen is not larger: raised to the largest frame exported so no reader truncates or rejects one.
  */
 const DEFAULT_SNAPLEN = 262144;
-const BUFFER = 1 << 20;
 
 /** The selection cannot be written as classic pcap (several link types). */
 export class PcapFormatError extends Error {}
@@ -57,47 +55,27 @@ export function pcapLayout(packets: readonly StoredPacket[]): PcapLayout {
 /** Throws PcapFormatError before the file is created when the packets need more than one link type. */
 export function writePcapFile(path: string, packets: readonly StoredPacket[]): WrittenFile {
   const layout = pcapLayout(packets);
-  const fd = openSync(path, 'w');
-  const hash = createHash('sha256');
-  const out = Buffer.allocUnsafe(BUFFER);
-  let pos = writeGlobalHeader(out, layout);
-  let bytes = 0;
-  const drain = (): void => {
-    write(fd, hash, out, pos);
-    bytes += pos;
-    pos = 0;
-  };
+  const file = new HashedFile(path);
   try {
-    for (const p of packets) {
-      const len = RECORD_HEADER + p.frame.length;
-      if (pos + len > BUFFER) drain();
-      if (len > BUFFER) {
-        const big = Buffer.allocUnsafe(len);
-        writeRecord(big, 0, p, layout.nanosecond);
-        write(fd, hash, big, len);
-        bytes += len;
-      } else {
-        pos = writeRecord(out, pos, p, layout.nanosecond);
-      }
-    }
-    drain();
+    file.append(GLOBAL_HEADER, (b, o) => writeGlobalHeader(b, o, layout));
+    for (const p of packets) file.append(RECORD_HEADER + p.frame.length, (b, o) => writeRecord(b, o, p, layout.nanosecond));
+    return { path, packets: packets.length, ...file.finish() };
   } finally {
-    closeSync(fd);
+    file.close();
   }
-  return { path, packets: packets.length, bytes, sha256: hash.digest('hex') };
 }
 
-function writeGlobalHeader(out: Buffer, layout: PcapLayout): number {
+function writeGlobalHeader(out: Buffer, pos: number, layout: PcapLayout): number {
   // Written little-endian: readers tell the byte order from how the magic reads.
-  out.writeUInt32LE(layout.nanosecond ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, 0);
-  out.writeUInt16LE(2, 4);
-  out.writeUInt16LE(4, 6);
+  out.writeUInt32LE(layout.nanosecond ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, pos);
+  out.writeUInt16LE(2, pos + 4);
+  out.writeUInt16LE(4, pos + 6);
   // thiszone and sigfigs: always 0 (timestamps are UTC).
-  out.writeUInt32LE(0, 8);
-  out.writeUInt32LE(0, 12);
-  out.writeUInt32LE(layout.snaplen, 16);
-  out.writeUInt32LE(layout.linkType, 20);
-  return GLOBAL_HEADER;
+  out.writeUInt32LE(0, pos + 8);
+  out.writeUInt32LE(0, pos + 12);
+  out.writeUInt32LE(layout.snaplen, pos + 16);
+  out.writeUInt32LE(layout.linkType, pos + 20);
+  return pos + GLOBAL_HEADER;
 }
 
 function writeRecord(out: Buffer, pos: number, p: StoredPacket, nanosecond: boolean): number {
@@ -109,8 +87,3 @@ function writeRecord(out: Buffer, pos: number, p: StoredPacket, nanosecond: bool
   return pos + RECORD_HEADER + p.frame.length;
 }
 
-function write(fd: number, hash: Hash, buf: Buffer, length: number): void {
-  hash.update(buf.subarray(0, length));
-  let off = 0;
-  while (off < length) off += writeSync(fd, buf, off, length - off);
-}
