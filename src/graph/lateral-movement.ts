@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { knowledgeDir } from '../inventory/knowledge-dir.js';
+import { knowledgeDir, readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 /** Which conversations an attacker can follow from one device to the next (knowledge/lateral-movement.json). */
 export class LateralMovement {
@@ -10,12 +9,7 @@ export class LateralMovement {
   ) {}
 
   static load(file = join(knowledgeDir(), 'lateral-movement.json')): LateralMovement {
-    let doc: { services?: { transport?: unknown; port?: unknown }[]; serviceNames?: unknown[] };
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-    }
+    const doc = readKnowledgeJson<{ services?: { transport?: unknown; port?: unknown }[]; serviceNames?: unknown[] }>(file);
     const ports = new Set<string>();
     (doc.services ?? []).forEach((s, i) => {
       if ((s.transport !== 'tcp' && s.transport !== 'udp') || !Number.isInteger(s.port) || (s.port as number) < 1 || (s.port as number) > 65535) {

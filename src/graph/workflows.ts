@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import type { InventoryStore } from '../store/inventory-store.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 interface FactCondition {
   key: string;
@@ -41,12 +41,7 @@ export interface WorkflowInstance {
 }
 
 export function loadWorkflowDefinitions(file = join(knowledgeDir(), 'workflows.json')): WorkflowDefinition[] {
-  let doc: { workflows?: WorkflowDefinition[] };
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<{ workflows?: WorkflowDefinition[] }>(file);
   if (!Array.isArray(doc.workflows)) throw new Error(`${file}: expected {"workflows": [...]}`);
   doc.workflows.forEach((w, i) => {
     const where = `${file}: workflows[${i}]${w?.id ? ` (${w.id})` : ''}`;

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObservationValue } from '../protocols/observation.js';
 import type { Attribute } from './fingerprint-rules.js';
 import { knowledgeDir } from './knowledge-dir.js';
 import { canonicalVendor } from './vendor-names.js';
+import { readKnowledgeJson } from './knowledge-dir.js';
 
 export type FieldTransform = 'vendor' | 'medical-vendor' | 'first-label' | 'windows-build' | 'nbns-name';
 
@@ -21,12 +21,7 @@ const TRANSFORMS = new Set(['vendor', 'medical-vendor', 'first-label', 'windows-
 export function loadIdentityFields(extraFiles: readonly string[] = []): Map<string, IdentityField[]> {
   const byKey = new Map<string, IdentityField[]>();
   for (const file of [join(knowledgeDir(), 'identity-fields.json'), ...extraFiles]) {
-    let doc: { fields?: unknown };
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-    }
+    const doc = readKnowledgeJson<{ fields?: unknown }>(file);
     if (!Array.isArray(doc.fields)) throw new Error(`${file}: expected {"fields": [...]}`);
     doc.fields.forEach((f: IdentityField, i: number) => {
       const where = `${file}: fields[${i}]`;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,4 +17,13 @@ export function knowledgeDir(): string {
     dir = dirname(dir);
   }
   throw new Error('cannot find knowledge/taxonomy.json above ' + fileURLToPath(import.meta.url));
+}
+
+/** A knowledge file's JSON; an unreadable or unparsable file is an error naming it. The caller checks the shape. */
+export function readKnowledgeJson<T = unknown>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
+  }
 }

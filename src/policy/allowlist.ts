@@ -3,10 +3,9 @@
  * ports and protocols its clinical workflows (and its infrastructure services) used; everything
  * else to or from it is denied. Built from the store's conversations, so it names real peers.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowInstance } from '../graph/workflows.js';
-import { knowledgeDir } from '../inventory/knowledge-dir.js';
+import { knowledgeDir, readKnowledgeJson } from '../inventory/knowledge-dir.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 
 export interface PolicyEndpoint {
@@ -45,12 +44,7 @@ export interface Policy {
 }
 
 export function loadInfrastructureServices(file = join(knowledgeDir(), 'risk', 'infrastructure-services.json')): Set<string> {
-  let doc: { services?: { transport: string; port: number }[] };
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<{ services?: { transport: string; port: number }[] }>(file);
   if (!Array.isArray(doc.services)) throw new Error(`${file}: expected {"services": [...]}`);
   return new Set(doc.services.map((s, i) => {
     if (typeof s.transport !== 'string' || !Number.isInteger(s.port)) throw new Error(`${file}: services[${i}] needs "transport" and an integer "port"`);

@@ -3,10 +3,10 @@
  * a weak answer (and only where its `appliesWhen` answers hold); a rule whose question the form leaves
  * unanswered becomes a question for the vendor, never a guess.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import type { Mds2Form } from './mds2-reader.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export interface ProcurementFactor {
   id: string;
@@ -45,12 +45,7 @@ export interface ProcureKnowledge {
 }
 
 export function loadProcureKnowledge(file = join(knowledgeDir(), 'procure', 'mds2-controls.json')): ProcureKnowledge {
-  let doc: ProcureKnowledge;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as ProcureKnowledge;
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<ProcureKnowledge>(file);
   if (!Array.isArray(doc.rules)) throw new Error(`${file}: "rules" must be a list`);
   const ids = new Set<string>();
   doc.rules.forEach((r, i) => {

@@ -4,13 +4,13 @@
  * factors it removes) and its operational cost; the cheapest option that brings the device under
  * the target first.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTERNET_PEER_KEY } from '../inventory/inventory-update.js';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import type { RiskModel } from './risk-model.js';
 import { scoreDevice, type RiskInputs, type RiskScore } from './risk-score.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export interface Mitigation {
   id: string;
@@ -40,12 +40,7 @@ export interface MitigationOption {
 }
 
 export function loadMitigations(file = join(knowledgeDir(), 'risk', 'mitigations.json')): MitigationCatalogue {
-  let doc: MitigationCatalogue;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as MitigationCatalogue;
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<MitigationCatalogue>(file);
   if (typeof doc.target !== 'number' || !Array.isArray(doc.mitigations)) throw new Error(`${file}: expected {"target": number, "mitigations": [...]}`);
   doc.mitigations.forEach((m, i) => {
     const at = `${file}: mitigations[${i}]${m?.id ? ` (${m.id})` : ''}`;

@@ -1,7 +1,7 @@
 /** The risk model's weights (knowledge/risk/risk-model.json), loaded and checked. */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export interface BehaviourRule {
   id: string;
@@ -28,12 +28,7 @@ export interface RiskModel {
 const isWeight = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v <= 1;
 
 export function loadRiskModel(file = join(knowledgeDir(), 'risk', 'risk-model.json')): RiskModel {
-  let doc: RiskModel;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8')) as RiskModel;
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<RiskModel>(file);
   const where = (path: string) => `${file}: ${path}`;
   const weights = (o: Record<string, unknown> | undefined, path: string) => {
     if (!o || typeof o !== 'object') throw new Error(`${where(path)} is missing`);

@@ -8,12 +8,12 @@
  *   vendor-category the device's model is unknown; its vendor and category are those of the product family
  * A firmware outside every affected version of the product is no match.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import { satisfies, type Constraint } from './version.js';
 import { asArray, isObject } from './feed.js';
 import type { VendorKeys } from './vendor-key.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export type MatchConfidence = 'exact' | 'range' | 'model-only' | 'vendor-category';
 export const CONFIDENCE_ORDER: readonly MatchConfidence[] = ['exact', 'range', 'model-only', 'vendor-category'];
@@ -80,12 +80,7 @@ interface MatchingRules {
 const RANGE = /\b([a-z]+)(\d+)\s*-\s*([a-z]*)(\d+)\b/g;
 
 export function loadMatchingRules(vendorKeys: VendorKeys, file = join(knowledgeDir(), 'vuln', 'product-matching.json')): MatchingRules {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-  }
+  const doc = readKnowledgeJson<unknown>(file);
   if (!isObject(doc)) throw new Error(`${file}: expected an object`);
   const re = (src: unknown, where: string, flags: string) => {
     if (typeof src !== 'string' || src === '') throw new Error(`${where}: expected a regular expression`);

@@ -3,10 +3,10 @@
  * of its title and description, its CWE, or its product name select rules; each rule names ports
  * (`tcp/443`, or `any` for a flaw in the TCP/IP stack itself), service names, or a radio link.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import { asArray, isObject } from './feed.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export interface ServiceNeed {
   /** Ids of the rules that hold, e.g. ["web"]. */
@@ -38,12 +38,7 @@ export class ServiceExposureRules {
   private constructor(private readonly rules: readonly Rule[]) {}
 
   static load(file = join(knowledgeDir(), 'vuln', 'service-exposure.json')): ServiceExposureRules {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-    }
+    const doc = readKnowledgeJson<unknown>(file);
     if (!isObject(doc) || !Array.isArray(doc.rules)) throw new Error(`${file}: expected {"rules": [...]}`);
     const rules = doc.rules.map((r: unknown, i): Rule => {
       const where = `${file}: rules[${i}]`;

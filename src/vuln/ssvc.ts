@@ -3,11 +3,11 @@
  * the mappings from Vigil's facts to decision-point values are data: knowledge/vuln/ssvc-deployer.json.
  * Each decision point comes with the reason for its value, so a reader can check every step.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import { asArray, isObject, metricOf } from './feed.js';
 import type { EntryPolicy } from './network-context.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export type Exploitation = 'none' | 'poc' | 'active';
 export type Exposure = 'small' | 'controlled' | 'open';
@@ -55,12 +55,7 @@ export class SsvcPolicy {
   ) {}
 
   static load(file = join(knowledgeDir(), 'vuln', 'ssvc-deployer.json')): SsvcPolicy {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-    }
+    const doc = readKnowledgeJson<unknown>(file);
     if (!isObject(doc)) throw new Error(`${file}: expected an object`);
     const oneOf = <T extends string>(v: unknown, allowed: readonly T[], where: string): T => {
       if (typeof v !== 'string' || !allowed.includes(v as T)) throw new Error(`${file}: ${where}: ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);

@@ -4,11 +4,11 @@
  * is tried first, then the inventory's own canonical names (knowledge/vendors.json, medical context:
  * advisories are about medical products), then sameCompany folds names of one company together.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import { canonicalVendor } from '../inventory/vendor-names.js';
 import { asArray, isObject } from './feed.js';
+import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
 
 export class VendorKeys {
   private readonly cache = new Map<string, string>();
@@ -19,12 +19,7 @@ export class VendorKeys {
   ) {}
 
   static load(file = join(knowledgeDir(), 'vuln', 'vendor-aliases.json')): VendorKeys {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new Error(`${file}: not readable JSON: ${(err as Error).message}`);
-    }
+    const doc = readKnowledgeJson<unknown>(file);
     if (!isObject(doc) || !Array.isArray(doc.aliases)) throw new Error(`${file}: expected {"aliases": [...]}`);
     const aliases = doc.aliases.map((a: unknown, i) => {
       const where = `${file}: aliases[${i}]`;
