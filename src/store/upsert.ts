@@ -41,7 +41,9 @@ export async function upsertRows<T extends TableName>(
     for (const round of distinctKeyRounds(rows, keys)) {
       for (let i = 0; i < round.length; i += UNNEST_ROWS) {
         const chunk = round.slice(i, i + UNNEST_ROWS);
-        const source = sql`select * from unnest(${sql.join(cols.map((c) => sql`${chunk.map((r) => r[c] ?? null)}::${sql.raw(pgTypes[c])}[]`))})`;
+        // One JSON document per statement: JSON.stringify is native, where per-column arrays are
+        // escaped element by element in JavaScript; PostgreSQL's json_to_recordset reads it in C.
+        const source = sql`select ${sql.raw(cols.join(', '))} from json_to_recordset(${JSON.stringify(chunk)}::json) as v(${sql.raw(cols.map((c) => `${c} ${pgTypes[c]}`).join(', '))})`;
         const q = db.insertInto(table).columns(cols as never).expression(source as never);
         await (update === null ? q.onConflict((oc) => oc.columns(keys as never).doNothing()) : q.onConflict((oc) => oc.columns(keys as never).doUpdateSet(update as never))).execute();
       }
@@ -68,7 +70,8 @@ export function distinctKeyRounds(rows: readonly Record<string, unknown>[], keys
   const seen = new Map<string, number>();
   const rounds: Record<string, unknown>[][] = [[]];
   for (const r of rows) {
-    const k = keys.length === 1 ? String(r[keys[0]]) : JSON.stringify(keys.map((c) => r[c]));
+    let k = String(r[keys[0]]);
+    for (let i = 1; i < keys.length; i++) k += `\u0000${r[keys[i]]}`;
     const n = seen.get(k) ?? 0;
     seen.set(k, n + 1);
     (rounds[n] ??= []).push(r);
