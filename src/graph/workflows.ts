@@ -53,21 +53,55 @@ export function loadWorkflowDefinitions(file = join(knowledgeDir(), 'workflows.j
   return doc.workflows;
 }
 
+const factValue = (valueText: string): string => {
+  try {
+    const v = JSON.parse(valueText);
+    return Array.isArray(v) ? v.join(',') : String(v);
+  } catch {
+    return valueText;
+  }
+};
+
 const factHolds = (c: FactCondition, sender: string, key: string, valueText: string): boolean => {
   if (c.key !== key || (c.sender && c.sender !== sender)) return false;
-  const value = (() => {
-    try {
-      const v = JSON.parse(valueText);
-      return Array.isArray(v) ? v.join(',') : String(v);
-    } catch {
-      return valueText;
-    }
-  })();
+  if (c.equals === undefined && c.prefix === undefined && c.contains === undefined) return true;
+  const value = factValue(valueText);
   if (c.equals !== undefined) return value === c.equals;
   if (c.prefix !== undefined) return value.startsWith(c.prefix);
-  if (c.contains !== undefined) return value.toLowerCase().includes(c.contains.toLowerCase());
-  return true;
+  return value.toLowerCase().includes(c.contains!.toLowerCase());
 };
+
+/** A definition with its lists as sets: every conversation is tested against every definition. */
+interface CompiledDefinition {
+  def: WorkflowDefinition;
+  factKeys: Set<string>;
+  ports: Set<number>;
+  client: Set<string> | null;
+  server: Set<string> | null;
+  either: boolean;
+  hasCategories: boolean;
+}
+
+const compile = (w: WorkflowDefinition): CompiledDefinition => ({
+  def: w,
+  factKeys: new Set((w.facts ?? []).map((f) => f.key)),
+  ports: new Set(w.ports ?? []),
+  client: w.categories?.client ? new Set(w.categories.client) : null,
+  server: w.categories?.server ? new Set(w.categories.server) : null,
+  either: w.categories?.either ?? false,
+  hasCategories: w.categories !== undefined,
+});
+
+/** One conversation as workflow recognition reads it (a row of `connections`). */
+export interface WorkflowConnection {
+  client_id: number;
+  server_id: number;
+  transport: string;
+  port: number;
+  flows: number;
+  first_seen: number;
+  last_seen: number;
+}
 
 /**
  * Every workflow instance in the store: each conversation is tested against each definition (facts
@@ -76,13 +110,25 @@ const factHolds = (c: FactCondition, sender: string, key: string, valueText: str
 export async function recogniseWorkflows(store: InventoryStore, definitions = loadWorkflowDefinitions()): Promise<WorkflowInstance[]> {
   const devices = new Map((await store.db.selectFrom('devices').select(['id', 'hostname', 'ip', 'mac', 'category']).execute()).map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }]));
   const conns = await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port', 'flows', 'first_seen', 'last_seen']).execute();
+  return recogniseWorkflowsIn(devices, conns as WorkflowConnection[], await store.connectionFacts(), definitions);
+}
+
+/** The same over rows already read (the risk recompute reads devices and conversations once for everything). */
+export function recogniseWorkflowsIn(
+  devices: ReadonlyMap<number, WorkflowDevice>,
+  conns: Iterable<WorkflowConnection>,
+  connectionFacts: readonly { client_id: number | string; server_id: number | string; transport: string; port: number; sender: string; key: string; value: string }[],
+  definitions = loadWorkflowDefinitions(),
+): WorkflowInstance[] {
+  const compiled = definitions.map(compile);
   const facts = new Map<string, { sender: string; key: string; value: string }[]>();
-  for (const f of await store.connectionFacts()) {
+  for (const f of connectionFacts) {
     const id = `${f.client_id}/${f.server_id}/${f.transport}/${f.port}`;
     let list = facts.get(id);
     if (!list) facts.set(id, (list = []));
     list.push({ sender: f.sender, key: f.key, value: f.value });
   }
+  const noFacts: { sender: string; key: string; value: string }[] = [];
   const instances = new Map<string, WorkflowInstance>();
   // Per instance, its members by device id: a hub with thousands of members stays linear.
   const memberIndex = new Map<WorkflowInstance, Map<number, WorkflowInstance['members'][number]>>();
@@ -90,24 +136,30 @@ export async function recogniseWorkflows(store: InventoryStore, definitions = lo
     const client = devices.get(Number(c.client_id));
     const server = devices.get(Number(c.server_id));
     if (!client || !server) continue;
-    const crossed = facts.get(`${c.client_id}/${c.server_id}/${c.transport}/${c.port}`) ?? [];
-    for (const w of definitions) {
+    const crossed = facts.size ? (facts.get(`${c.client_id}/${c.server_id}/${c.transport}/${c.port}`) ?? noFacts) : noFacts;
+    const clientCat = client.category ?? '';
+    const serverCat = server.category ?? '';
+    for (const w of compiled) {
+      // Most conversations match no definition: decide that before building any evidence.
+      let factHit = false;
+      if (w.factKeys.size) for (const f of crossed) if (w.factKeys.has(f.key)) factHit = true;
+      const forward = w.hasCategories && (!w.client || w.client.has(clientCat)) && (!w.server || w.server.has(serverCat));
+      const backward = w.either && (!w.client || w.client.has(serverCat)) && (!w.server || w.server.has(clientCat));
+      const portHit = w.ports.has(c.port);
+      if (!factHit && !forward && !backward && !portHit) continue;
       const evidence: string[] = [];
-      for (const cond of w.facts ?? []) for (const f of crossed) if (factHolds(cond, f.sender, f.key, f.value)) evidence.push(`${f.key}=${f.value} (${f.sender})`);
-      const cats = w.categories;
-      const forward = cats && (!cats.client || cats.client.includes(client.category ?? '')) && (!cats.server || cats.server.includes(server.category ?? ''));
-      const backward = cats?.either && (!cats.client || cats.client.includes(server.category ?? '')) && (!cats.server || cats.server.includes(client.category ?? ''));
+      if (factHit) for (const cond of w.def.facts ?? []) for (const f of crossed) if (factHolds(cond, f.sender, f.key, f.value)) evidence.push(`${f.key}=${f.value} (${f.sender})`);
       if (forward || backward) evidence.push(`categories ${client.category} → ${server.category}`);
-      if (w.ports?.includes(c.port)) evidence.push(`${c.transport}/${c.port}`);
+      if (portHit) evidence.push(`${c.transport}/${c.port}`);
       if (evidence.length === 0) continue;
       // With categories matched backwards, the hub is the device whose category names the hub's side.
-      const serverIsHub = w.hub === 'server' ? !(backward && !forward) : Boolean(backward && !forward);
+      const serverIsHub = w.def.hub === 'server' ? !(backward && !forward) : Boolean(backward && !forward);
       const hub = serverIsHub ? server : client;
       const member = serverIsHub ? client : server;
-      const key = `${w.id}/${hub.id}`;
+      const key = `${w.def.id}/${hub.id}`;
       let inst = instances.get(key);
       if (!inst) {
-        inst = { workflow: w.id, name: w.name, hub: { ...hub, part: w.hubPart }, members: [], flows: 0, firstSeen: c.first_seen, lastSeen: c.last_seen };
+        inst = { workflow: w.def.id, name: w.def.name, hub: { ...hub, part: w.def.hubPart }, members: [], flows: 0, firstSeen: c.first_seen, lastSeen: c.last_seen };
         instances.set(key, inst);
       }
       inst.flows += Number(c.flows);
@@ -122,7 +174,7 @@ export async function recogniseWorkflows(store: InventoryStore, definitions = lo
         for (const e of evidence) if (!m.evidence.includes(e) && m.evidence.length < 8) m.evidence.push(e);
         if (!m.services.includes(service)) m.services.push(service);
       } else {
-        const added = { ...member, part: w.memberPart, flows: Number(c.flows), evidence: evidence.slice(0, 8), services: [service] };
+        const added = { ...member, part: w.def.memberPart, flows: Number(c.flows), evidence: evidence.slice(0, 8), services: [service] };
         inst.members.push(added);
         index.set(member.id, added);
       }

@@ -5,7 +5,7 @@
  * a `RiskWorld` so a what-if can change a device's zone or remove a factor and re-derive only what
  * depends on it.
  */
-import { recogniseWorkflows, type WorkflowInstance } from '../graph/workflows.js';
+import { recogniseWorkflowsIn, type WorkflowConnection, type WorkflowInstance } from '../graph/workflows.js';
 import { INTERNET_PEER_KEY } from '../inventory/inventory-update.js';
 import type { Taxonomy } from '../inventory/taxonomy.js';
 import type { InventoryStore } from '../store/inventory-store.js';
@@ -75,7 +75,9 @@ export function recountCategories(world: RiskWorld): Map<number, number> {
 }
 
 export async function gatherRiskWorld(store: InventoryStore, taxonomy: Taxonomy, model: RiskModel, workflows?: WorkflowInstance[]): Promise<RiskWorld> {
-  const rows = await store.db.selectFrom('devices').select(['id', 'category', 'os', 'zone', 'hostname', 'ip']).execute();
+  const rows = await store.db.selectFrom('devices').select(['id', 'category', 'os', 'zone', 'hostname', 'ip', 'mac']).execute();
+  // Conversations are read once, for reachability and for workflows.
+  const conns = (await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port', 'flows', 'first_seen', 'last_seen']).execute()) as WorkflowConnection[];
   const zones = new Map((await store.zones()).map((z) => [z.id, { kind: z.kind, site: z.site }]));
   const facts = new Map<number, Map<string, string[]>>();
   const keys = [...behaviourKeys(model), INTERNET_PEER_KEY, 'remote-access.tool'];
@@ -103,7 +105,7 @@ export async function gatherRiskWorld(store: InventoryStore, taxonomy: Taxonomy,
     vulns.set(id, v);
   }
 
-  const wf = workflows ?? (await recogniseWorkflows(store));
+  const wf = workflows ?? recogniseWorkflowsIn(new Map(rows.map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }])), conns, await store.connectionFacts());
   const served = new Map<number, { n: number; hub: boolean }>();
   for (const w of wf) {
     const h = served.get(w.hub.id) ?? { n: 0, hub: false };
@@ -138,11 +140,16 @@ export async function gatherRiskWorld(store: InventoryStore, taxonomy: Taxonomy,
       sameCategory: 0,
     });
   }
-  for (const c of await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port']).execute()) {
+  // One string per service, not one per conversation.
+  const services = new Map<string, string>();
+  for (const c of conns) {
     const server = Number(c.server_id);
     let list = world.inbound.get(server);
     if (!list) world.inbound.set(server, (list = []));
-    list.push({ client: Number(c.client_id), service: `${c.transport}/${c.port}` });
+    const sk = c.transport + c.port;
+    let service = services.get(sk);
+    if (service === undefined) services.set(sk, (service = `${c.transport}/${c.port}`));
+    list.push({ client: Number(c.client_id), service });
     let out = world.outbound.get(Number(c.client_id));
     if (!out) world.outbound.set(Number(c.client_id), (out = []));
     out.push(server);
