@@ -380,9 +380,11 @@ procure
   .argument('<candidate>', 'candidate YAML: vendor, model, softwareVersion, category, site, zone, peers, count (listens optional)')
   .option('--mds2 <file>', "the vendor's MDS2 form (ANSI/NEMA HN 1-2019 worksheet, XLSX)")
   .option('--sbom <file>', 'SBOM: CycloneDX JSON or SPDX JSON')
-  .requiredOption('--report <dir>', 'folder to write procurement-report.html and procurement-report.json into')
+  .requiredOption('--report <dir>', 'folder to write procurement-report.html, .json and .pdf into')
   .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
   .option('--json', 'print the report as JSON')
+  .option('--chromium <path>', 'Chromium to print procurement-report.pdf with (default /usr/bin/chromium; without one only HTML and JSON are written)')
+  .option('--no-pdf', 'write HTML and JSON only')
   .action(async (candidate: string, opts) => {
     const { procureAssessCommand } = await import('./procure-command.js');
     process.exitCode = await procureAssessCommand(candidate, opts);

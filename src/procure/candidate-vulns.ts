@@ -1,8 +1,11 @@
 /**
- * Known vulnerabilities of the candidate: its model (vendor, model, software version) and every SBOM
- * component, matched against the knowledge base as live devices are (src/vuln/product-match.ts), and
- * decided with the same SSVC tree on the network as it would be with the candidate in it: a virtual
- * device in its intended zone, reached by its intended peers on the services it will offer.
+ * Known vulnerabilities of the candidate: its model (vendor, model, software version) matched against
+ * the knowledge base as live devices are (src/vuln/product-match.ts), every SBOM component by its CPE or
+ * purl (component-knowledge.ts), and each match decided with the same SSVC tree on the network as it
+ * would be with the candidate in it: a virtual device in its intended zone, reached by its intended
+ * peers on the services it will offer. The SBOM's own VEX is honoured: a CVE the vendor states
+ * not_affected (or false_positive) stays in the report, marked with the justification, and leaves the
+ * projected risk.
  */
 import { Taxonomy } from '../inventory/taxonomy.js';
 import type { InventoryStore } from '../store/inventory-store.js';
@@ -16,7 +19,8 @@ import { SsvcPolicy, type Decision } from '../vuln/ssvc.js';
 import { vendorKeys } from '../vuln/vendor-key.js';
 import type { Candidate } from './candidate.js';
 import type { Placement } from './intended-peers.js';
-import { cpeParts, type Sbom, type SbomComponent } from './sbom-reader.js';
+import { componentKnowledge, KNOWLEDGE_SCOPE, type ComponentKnowledge } from './component-knowledge.js';
+import type { Sbom, VexStatement } from './sbom-reader.js';
 
 export interface CandidateFinding {
   cve: string;
@@ -31,14 +35,23 @@ export interface CandidateFinding {
   evidence: string;
   exposure: string;
   fixedVersion: string | null;
+  /** The SBOM's VEX statement on this CVE, when it has one. */
+  vex: { state: VexStatement['state']; justification: string | null; detail: string | null; response: string[] } | null;
+  /** True when the VEX says not_affected or false_positive: shown, but not counted in the projected risk. */
+  excluded: boolean;
 }
 
 export interface ComponentCoverage {
   total: number;
   withVersion: number;
-  /** Components whose vendor (CPE vendor, else supplier) the knowledge base has products of: the only ones matching can speak for. */
+  /** Components whose CPE or purl names a product the knowledge base has records of: the only ones it can speak for. */
   checkable: number;
+  /** Components with at least one finding (affected, or possibly affected when the version cannot be compared). */
   matched: number;
+  /** Every component with what the knowledge base says of it. */
+  perComponent: Omit<ComponentKnowledge, 'rows'>[];
+  /** What "no knowledge" means with this knowledge base. */
+  scope: string;
   notCheckable: { name: string; reason: string }[];
   pastEndOfSupport: { name: string; version: string | null; endOfSupport: string }[];
   unmaintained: { name: string; version: string | null; support: string }[];
@@ -52,19 +65,19 @@ export interface CandidateVulnerabilities {
   components: ComponentCoverage | null;
   /** Shortest paths from each kind of entry point to the candidate, once it is in place. */
   attackPaths: AttackPath[];
+  /** Over the findings that count (not excluded by the SBOM's VEX). */
   mostUrgent: Decision | null;
   kev: number;
+  counted: number;
+  /** VEX statements of the SBOM, and those that name a CVE Vigil did not find for the candidate. */
+  vex: { statements: number; excluded: number; unmatched: VexStatement[] };
 }
 
 const DECISION_RANK: Record<Decision, number> = { immediate: 0, 'out-of-cycle': 1, scheduled: 2, defer: 3 };
 const END_OF_SUPPORT = /no longer supported|end[- ]of[- ]life|\beol\b|unsupported|discontinued/i;
 const UNMAINTAINED = /^(inactive|deprecated|abandoned|unmaintained)$/i;
-
-/** A component as the matcher sees a device: vendor and product from its CPE, else its supplier and name. */
-function componentDevice(id: number, c: SbomComponent, category: string): AssessDevice & { via: string } {
-  const cpe = cpeParts(c.cpe);
-  return { id, label: c.name, vendor: cpe.vendor ?? c.supplier, model: cpe.product ? cpe.product.replace(/_/g, ' ') : c.name, firmware: c.version ?? cpe.version, category, zone: null, via: `${c.name}${c.version ? ` ${c.version}` : ''}` };
-}
+/** VEX states under which the vendor says the device is not exposed to the CVE. */
+const VEX_EXCLUDES = new Set<VexStatement['state']>(['not_affected', 'false_positive']);
 
 export function parseListen(s: string): ListenService {
   const m = /^(tcp|udp)\/(\d+)(?: (.+))?$/.exec(s);
@@ -81,8 +94,8 @@ export async function candidateVulnerabilities(store: InventoryStore, c: Candida
   const policy = SsvcPolicy.load();
   const keys = vendorKeys();
   const products = await loadKbProducts(store);
-  const kbVendors = new Set(products.map((p) => p.vendorKey));
-  const matcher = new ProductMatcher(products, keys, loadMatchingRules(keys));
+  const matchingRules = loadMatchingRules(keys);
+  const matcher = new ProductMatcher(products, keys, matchingRules);
   const live = await NetworkContext.load(store, policy.entryPoints);
   const listens = c.listens.map(parseListen);
   const connections = [...live.input.connections];
@@ -103,7 +116,6 @@ export async function candidateVulnerabilities(store: InventoryStore, c: Candida
     policy.entryPoints,
   );
   const modelDevice: AssessDevice = { id: virtualId, label: `${c.vendor} ${c.model}`, vendor: c.vendor, model: c.model, firmware: c.softwareVersion, category: c.category, zone: c.zone };
-  const compDevices = (sbom?.components ?? []).map((x) => componentDevice(virtualId, x, c.category));
   const vulns = await loadVulnerabilities(store);
   const taxonomy = Taxonomy.load();
   const rules = ServiceExposureRules.load();
@@ -117,25 +129,45 @@ export async function candidateVulnerabilities(store: InventoryStore, c: Candida
         if (DECISION_RANK[a.decision] < DECISION_RANK[prev.decision]) prev.decision = a.decision;
         continue;
       }
-      findings.set(a.cve, { cve: a.cve, title: v?.title ?? null, cvss: v?.cvss_score ?? null, kev: Number(v?.kev ?? 0) === 1, epss: v?.epss ?? null, decision: a.decision, confidence: a.confidence, via: [via], evidence: a.evidence[0]?.test ?? '', exposure: a.decisionPoints.exposure.reason, fixedVersion: a.evidence.find((e) => e.fixedVersion)?.fixedVersion ?? null });
+      findings.set(a.cve, { cve: a.cve, title: v?.title ?? null, cvss: v?.cvss_score ?? null, kev: Number(v?.kev ?? 0) === 1, epss: v?.epss ?? null, decision: a.decision, confidence: a.confidence, via: [via], evidence: a.evidence[0]?.test ?? '', exposure: a.decisionPoints.exposure.reason, fixedVersion: a.evidence.find((e) => e.fixedVersion)?.fixedVersion ?? null, vex: null, excluded: false });
     }
   };
   const modelFindings = computeAssessments([modelDevice], context, matcher, vulns, policy, rules, taxonomy);
   record(modelFindings, 'model');
   let components: ComponentCoverage | null = null;
+  // Which SBOM components each CVE was found through: a VEX statement's `affects` names them by bom-ref.
+  const refsOf = new Map<string, Set<string>>();
   if (sbom) {
-    components = { total: sbom.components.length, withVersion: sbom.components.filter((x) => x.version).length, checkable: 0, matched: 0, notCheckable: [], pastEndOfSupport: [], unmaintained: [] };
+    const known = componentKnowledge(sbom.components, products, keys);
+    components = { total: sbom.components.length, withVersion: sbom.components.filter((x) => x.version).length, checkable: 0, matched: 0, perComponent: known.map(({ rows: _rows, ...k }) => k), scope: KNOWLEDGE_SCOPE, notCheckable: [], pastEndOfSupport: [], unmaintained: [] };
     sbom.components.forEach((x, i) => {
-      const d = compDevices[i];
+      const k = known[i];
       if (x.endOfSupport && (END_OF_SUPPORT.test(x.endOfSupport) || (/^\d{4}-\d{2}-\d{2}/.test(x.endOfSupport) && x.endOfSupport < new Date().toISOString().slice(0, 10)))) components!.pastEndOfSupport.push({ name: x.name, version: x.version, endOfSupport: x.endOfSupport });
       if (x.support && UNMAINTAINED.test(x.support)) components!.unmaintained.push({ name: x.name, version: x.version, support: x.support });
-      if (!d.vendor) return void components!.notCheckable.push({ name: x.name, reason: 'no vendor: neither a CPE vendor nor a supplier' });
-      if (!kbVendors.has(keys.key(d.vendor))) return void components!.notCheckable.push({ name: x.name, reason: `the knowledge base has no product of vendor "${d.vendor}"` });
+      if (k.status === 'no-knowledge') return void components!.notCheckable.push({ name: x.name, reason: k.reason });
       components!.checkable++;
-      const as = computeAssessments([d], context, matcher, vulns, policy, rules, taxonomy);
+      if (!k.rows.length) return;
+      // The component as a device of the product its identifier names: the same SSVC decision as a live
+      // device, on the rows its identity found (a matcher over those rows only, so no word match widens it).
+      const own = new ProductMatcher(k.rows, keys, matchingRules);
+      const as = computeAssessments([{ id: virtualId, label: x.name, vendor: k.rows[0].vendor, model: k.rows[0].product, firmware: k.version, category: c.category, zone: c.zone }], context, own, vulns, policy, rules, taxonomy);
       if (as.length) components!.matched++;
-      record(as, d.via);
+      record(as, `${x.name}${k.version ? ` ${k.version}` : ''}`);
+      for (const a of as) if (x.bomRef) (refsOf.get(a.cve) ?? refsOf.set(a.cve, new Set()).get(a.cve)!).add(x.bomRef);
     });
+  }
+  const statements = sbom?.vex ?? [];
+  const unmatched: VexStatement[] = [];
+  for (const st of statements) {
+    const f = findings.get(st.id);
+    // A statement scoped to components speaks only for the CVE found through them (or the device itself).
+    const applies = f && (st.affects.length === 0 || st.affects.some((r) => refsOf.get(st.id)?.has(r) || (r === sbom?.subjectRef && f.via.includes('model'))));
+    if (!f || !applies) {
+      unmatched.push(st);
+      continue;
+    }
+    f.vex = { state: st.state, justification: st.justification, detail: st.detail, response: st.response };
+    f.excluded = VEX_EXCLUDES.has(st.state);
   }
   const list = [...findings.values()].sort((a, b) => DECISION_RANK[a.decision] - DECISION_RANK[b.decision] || Number(b.kev) - Number(a.kev) || (b.cvss ?? 0) - (a.cvss ?? 0) || a.cve.localeCompare(b.cve));
   return {
@@ -145,7 +177,9 @@ export async function candidateVulnerabilities(store: InventoryStore, c: Candida
     model: { matched: new Set(modelFindings.map((a) => a.cve)).size },
     components,
     attackPaths: context.reach(virtualId, null).paths,
-    mostUrgent: list[0]?.decision ?? null,
-    kev: list.filter((f) => f.kev).length,
+    mostUrgent: list.find((f) => !f.excluded)?.decision ?? null,
+    kev: list.filter((f) => f.kev && !f.excluded).length,
+    counted: list.filter((f) => !f.excluded).length,
+    vex: { statements: statements.length, excluded: list.filter((f) => f.excluded).length, unmatched },
   };
 }

@@ -26,7 +26,11 @@ export interface ControlRule {
   /** True when the hospital's control closes the gap and no clause is needed. */
   controlCloses: boolean;
   clause: string | null;
-  risk?: { fact?: string; exposure?: string; factor?: ProcurementFactor };
+  /**
+   * What the gap adds to the projected risk; `guideline` names the step of the secure configuration
+   * guideline that removes it (the what-if drops the gap's risk when the guideline is applied).
+   */
+  risk?: { fact?: string; exposure?: string; factor?: ProcurementFactor; guideline?: string };
 }
 
 export interface DeclaredCheck {
@@ -53,6 +57,7 @@ export function loadProcureKnowledge(file = join(knowledgeDir(), 'procure', 'mds
     for (const k of ['id', 'topic', 'question', 'finding', 'control'] as const) if (typeof r[k] !== 'string' || r[k] === '') throw new Error(`${at}: "${k}" is required`);
     if (!Array.isArray(r.weak) || r.weak.length === 0) throw new Error(`${at}: "weak" must list the answers that make the gap`);
     if (typeof r.controlCloses !== 'boolean') throw new Error(`${at}: "controlCloses" must be true or false`);
+    if (r.risk?.guideline !== undefined && (typeof r.risk.guideline !== 'string' || r.risk.guideline === '')) throw new Error(`${at}: "risk.guideline" must name the guideline step that removes the risk`);
     if (!r.controlCloses && typeof r.clause !== 'string') throw new Error(`${at}: a control that does not close the gap needs a "clause"`);
     const f = r.risk?.factor;
     if (f && (typeof f.id !== 'string' || typeof f.label !== 'string' || typeof f.weight !== 'number' || f.weight < 0 || f.weight > 1)) throw new Error(`${at}: risk.factor needs id, label and a weight from 0 to 1`);

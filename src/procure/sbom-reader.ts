@@ -2,6 +2,8 @@
  * A software bill of materials: CycloneDX JSON (components, nested components included) or SPDX JSON
  * (packages). Each component keeps what matching needs (name, version, purl, CPE, supplier) and, where
  * the SBOM states it, its end of support. A component without a name is reported and skipped.
+ * A CycloneDX document's `vulnerabilities` (its VEX: the vendor's analysis of each CVE for this device)
+ * are kept as statements; a malformed one is reported and skipped.
  */
 import { readFileSync } from 'node:fs';
 
@@ -16,6 +18,23 @@ export interface SbomComponent {
   endOfSupport: string | null;
   /** CycloneDX property "Level of Support" (Actively maintained, Inactive, Deprecated...). */
   support: string | null;
+  /** CycloneDX bom-ref (SPDX SPDXID): what a VEX statement's `affects` points at. */
+  bomRef?: string | null;
+}
+
+/** The CycloneDX VEX states (1.4 to 1.6 `analysis.state`). */
+export const VEX_STATES = ['resolved', 'resolved_with_pedigree', 'exploitable', 'in_triage', 'false_positive', 'not_affected'] as const;
+export type VexState = (typeof VEX_STATES)[number];
+
+/** One CycloneDX `vulnerabilities[]` entry: the vendor's word on one CVE for the components it affects. */
+export interface VexStatement {
+  id: string;
+  state: VexState;
+  justification: string | null;
+  detail: string | null;
+  response: string[];
+  /** bom-refs of the components (or of the device itself) the statement is about; empty: the whole SBOM. */
+  affects: string[];
 }
 
 export interface Sbom {
@@ -25,6 +44,9 @@ export interface Sbom {
   /** The device the SBOM describes (metadata.component), when named. */
   subject: string | null;
   components: SbomComponent[];
+  /** bom-ref of the device the SBOM describes (metadata.component), which VEX statements may name. */
+  subjectRef?: string | null;
+  vex: VexStatement[];
   errors: string[];
 }
 
@@ -33,7 +55,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null);
 
 function cyclonedx(doc: Obj, file: string): Sbom {
-  const out: Sbom = { file, format: 'cyclonedx', specVersion: str(doc.specVersion), subject: isObj(doc.metadata) && isObj(doc.metadata.component) ? str(doc.metadata.component.name) : null, components: [], errors: [] };
+  const subject = isObj(doc.metadata) && isObj(doc.metadata.component) ? doc.metadata.component : null;
+  const out: Sbom = { file, format: 'cyclonedx', specVersion: str(doc.specVersion), subject: subject ? str(subject.name) : null, subjectRef: subject ? str(subject['bom-ref']) : null, components: [], vex: [], errors: [] };
   const walk = (list: unknown, path: string) => {
     if (list === undefined) return;
     if (!Array.isArray(list)) {
@@ -49,17 +72,36 @@ function cyclonedx(doc: Obj, file: string): Sbom {
         const props = Array.isArray(c.properties) ? c.properties.filter(isObj) : [];
         const prop = (n: string) => str(props.find((p) => typeof p.name === 'string' && p.name.toLowerCase() === n.toLowerCase())?.value);
         const supplier = (isObj(c.supplier) ? str(c.supplier.name) : null) ?? str(c.publisher) ?? str(c.author) ?? (isObj(c.manufacturer) ? str(c.manufacturer.name) : null);
-        out.components.push({ name, version: str(c.version), purl: str(c.purl), cpe: str(c.cpe), supplier, type: str(c.type), endOfSupport: prop('End-of-Support') ?? prop('cdx:lifecycle:end-of-support'), support: prop('Level of Support') });
+        out.components.push({ name, version: str(c.version), purl: str(c.purl), cpe: str(c.cpe), supplier, type: str(c.type), endOfSupport: prop('End-of-Support') ?? prop('cdx:lifecycle:end-of-support'), support: prop('Level of Support'), bomRef: str(c['bom-ref']) });
       }
       walk(c.components, `${at}.components`);
     });
   };
   walk(doc.components, 'components');
+  readVex(doc.vulnerabilities, file, out);
   return out;
 }
 
+function readVex(list: unknown, file: string, out: Sbom): void {
+  if (list === undefined) return;
+  if (!Array.isArray(list)) return void out.errors.push(`${file}: vulnerabilities: expected a list`);
+  list.forEach((v, i) => {
+    const at = `${file}: vulnerabilities[${i}]`;
+    if (!isObj(v)) return void out.errors.push(`${at}: not an object; skipped`);
+    const id = str(v.id);
+    if (!id) return void out.errors.push(`${at}: no id; skipped`);
+    // A vulnerability listed without analysis states nothing about exploitability: nothing to honour.
+    if (!isObj(v.analysis)) return void out.errors.push(`${at} (${id}): no analysis; skipped`);
+    const state = str(v.analysis.state);
+    if (!state || !(VEX_STATES as readonly string[]).includes(state)) return void out.errors.push(`${at} (${id}): analysis.state ${JSON.stringify(v.analysis.state ?? null)} is not one of ${VEX_STATES.join(', ')}; skipped`);
+    const affects = Array.isArray(v.affects) ? v.affects.filter(isObj).map((a) => str(a.ref)).filter((r): r is string => r !== null) : [];
+    const response = Array.isArray(v.analysis.response) ? v.analysis.response.map(str).filter((r): r is string => r !== null) : [];
+    out.vex.push({ id: id.toUpperCase(), state: state as VexState, justification: str(v.analysis.justification), detail: str(v.analysis.detail), response, affects });
+  });
+}
+
 function spdx(doc: Obj, file: string): Sbom {
-  const out: Sbom = { file, format: 'spdx', specVersion: str(doc.spdxVersion), subject: str(doc.name), components: [], errors: [] };
+  const out: Sbom = { file, format: 'spdx', specVersion: str(doc.spdxVersion), subject: str(doc.name), components: [], vex: [], errors: [] };
   const packages = Array.isArray(doc.packages) ? doc.packages : [];
   if (!Array.isArray(doc.packages)) out.errors.push(`${file}: packages: expected a list`);
   packages.forEach((p, i) => {
@@ -68,7 +110,7 @@ function spdx(doc: Obj, file: string): Sbom {
     const ref = (t: RegExp) => str(refs.find((r) => typeof r.referenceType === 'string' && t.test(r.referenceType))?.referenceLocator);
     // SPDX writes suppliers as "Organization: Name" or "Person: Name"; NOASSERTION says nothing.
     const supplier = str(p.supplier)?.replace(/^(Organization|Person|Tool):\s*/i, '') ?? null;
-    out.components.push({ name: str(p.name)!, version: str(p.versionInfo), purl: ref(/^purl$/i), cpe: ref(/^cpe23Type$|^cpe22Type$/i), supplier: supplier === 'NOASSERTION' ? null : supplier, type: str(p.primaryPackagePurpose), endOfSupport: str(p.validUntilDate), support: null });
+    out.components.push({ name: str(p.name)!, version: str(p.versionInfo), purl: ref(/^purl$/i), cpe: ref(/^cpe23Type$|^cpe22Type$/i), supplier: supplier === 'NOASSERTION' ? null : supplier, type: str(p.primaryPackagePurpose), endOfSupport: str(p.validUntilDate), support: null, bomRef: str(p.SPDXID) });
   });
   return out;
 }

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { useApi } from '../use-api';
 
 interface Answer {
-  report: { risk: { score: { score: number; safety: number; privacy: number }; rank: number; of: number }; vulnerabilities: { findings: unknown[] }; gaps: { gaps: unknown[]; openQuestions: unknown[] }; clauses: unknown[] };
+  report: { risk: { score: { score: number; safety: number; privacy: number }; rank: number; of: number; withGuideline: { score: { score: number }; reduction: number } }; vulnerabilities: { findings: unknown[] }; gaps: { gaps: unknown[]; openQuestions: unknown[] }; clauses: unknown[] };
   html: string;
 }
 
@@ -60,7 +60,7 @@ export function Procurement() {
       {answer && (
         <>
           <p data-testid="procure-summary">
-            Projected risk <b>{answer.report.risk.score.score}</b> (safety {answer.report.risk.score.safety}, privacy {answer.report.risk.score.privacy}), rank {answer.report.risk.rank} of {answer.report.risk.of} devices; {answer.report.vulnerabilities.findings.length} known vulnerabilities; {answer.report.gaps.gaps.length} MDS2 gaps, {answer.report.gaps.openQuestions.length} open questions; {answer.report.clauses.length} contract clauses.
+            Projected risk <b>{answer.report.risk.score.score}</b> (safety {answer.report.risk.score.safety}, privacy {answer.report.risk.score.privacy}), rank {answer.report.risk.rank} of {answer.report.risk.of} devices, <b>{answer.report.risk.withGuideline.score.score}</b> with the secure configuration applied ({answer.report.risk.withGuideline.reduction} lower); {answer.report.vulnerabilities.findings.length} known vulnerabilities; {answer.report.gaps.gaps.length} MDS2 gaps, {answer.report.gaps.openQuestions.length} open questions; {answer.report.clauses.length} contract clauses.
           </p>
           <button type="button" onClick={() => { const a = document.createElement('a'); a.href = URL.createObjectURL(new Blob([answer.html], { type: 'text/html' })); a.download = 'vigil-procurement.html'; a.click(); }}>Download the report (HTML)</button>
           <iframe title="Procurement report" className="report" sandbox="" srcDoc={answer.html} />
