@@ -88,3 +88,27 @@ export async function workflowsCommand(options: { db?: string; json?: boolean })
     await store.close();
   }
 }
+
+export async function internetCommand(options: { db?: string; json?: boolean; limit?: number }): Promise<number> {
+  const { internetDestinations } = await import('../graph/internet-edges.js');
+  const store = await InventoryStore.open(options.db ?? defaultDbLocation());
+  try {
+    const all = await internetDestinations(store);
+    const shown = all.slice(0, options.limit ?? 50);
+    if (options.json) process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+    else if (all.length === 0) process.stdout.write(`no conversations with the internet in ${store.location}\n`);
+    else {
+      process.stdout.write(`${all.length} internet destination${all.length === 1 ? '' : 's'}; devices talking to each (out) and reached from each (in)\n`);
+      process.stdout.write(`  ${'ADDRESS'.padEnd(40)} ${'OUT'.padStart(4)} ${'IN'.padStart(4)} ${'FLOWS'.padStart(7)}  SERVICES / NAMES\n`);
+      for (const d of shown) {
+        process.stdout.write(`  ${d.address.padEnd(40)} ${String(d.outbound).padStart(4)} ${String(d.inbound).padStart(4)} ${String(d.flows).padStart(7)}  ${d.services.join(' ')}${d.names.length ? `  ${d.names.join(', ')}` : ''}\n`);
+        for (const x of d.devices.slice(0, 5)) process.stdout.write(`      ${x.direction === 'to' ? '->' : '<-'} ${x.label.padEnd(24)} ${(x.category ?? '').padEnd(20)} ${x.services.join(' ')}\n`);
+        if (d.devices.length > 5) process.stdout.write(`      ... and ${d.devices.length - 5} more devices (--json lists all)\n`);
+      }
+      if (all.length > shown.length) process.stdout.write(`... ${all.length - shown.length} more destinations (--limit)\n`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -179,6 +179,17 @@ program
   });
 
 program
+  .command('internet')
+  .description('Conversations with the internet by destination: which devices talk to each public address (or are reached from it), on which services, with the names DNS gave it')
+  .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')
+  .option('--limit <n>', 'destinations shown (default 50)', positiveInt('--limit'))
+  .option('--json', 'as JSON, each destination with every device')
+  .action(async (opts) => {
+    const { internetCommand } = await import('./graph-commands.js');
+    process.exitCode = await internetCommand(opts);
+  });
+
+program
   .command('choke-points')
   .description('Devices whose loss cuts the network apart or carries the most paths, ranked')
   .option('--db <store>', 'inventory store (default ./vigil.db, or $VIGIL_DB)')

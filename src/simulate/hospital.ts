@@ -18,6 +18,8 @@ export interface Device {
   /** Set when the device is not from the catalogue (attack tooling, rogue hosts). */
   extra?: { category: string; vendor: string; model: string; role: string; os: string; firmware: string };
   workflows: Set<string>;
+  /** `device id \u0000 workflow` of every server its workflows targeted (simulator.ts `target`). */
+  talksTo: Set<string>;
   sentPackets: number;
 }
 
@@ -150,6 +152,7 @@ export function buildDevices(topo: Topology, entries: CatalogueEntry[], total: n
         aeTitle: e.dicom ? expandName(e.dicom.aeTitle, n, zn.zone, mac, rng).slice(0, 16) : undefined,
         iface,
         workflows: new Set(),
+        talksTo: new Set(),
         sentPackets: 0,
       });
     }

@@ -66,6 +66,8 @@ export interface TruthDevice {
   dicomAeTitle?: string;
   addressing: string;
   workflows: string[];
+  /** The devices this one's workflows connect to, by workflow (`hl7` to the engine): ground truth for reachability. */
+  talksTo: { device: string; workflow: string }[];
   hazards: string[];
   services: string[];
   packetsSent?: number;
@@ -95,6 +97,8 @@ interface HeapItem {
   spec?: WorkflowSpec;
   mean?: number;
   onEnd?: () => void;
+  /** The workflow the flow runs for (unset for attacks and one-off flows). */
+  workflow?: string;
 }
 
 class Heap {
@@ -165,6 +169,8 @@ export class Simulation {
   readonly attacks: AttackTruth[] = [];
   nextControlId = 100000;
   private readonly heap = new Heap();
+  /** The workflow of the flow being stepped, while it runs (see `target`). */
+  private runningWorkflow: string | undefined;
   private seq = 0;
   private readonly patients: Patient[];
   private readonly roles = new Map<string, Device[]>();
@@ -267,6 +273,7 @@ export class Simulation {
       const l = this.byRole(to.slice(5));
       // Each device keeps talking to the same server of a role (how static config works).
       const d = l[(hashString(dev.id) + dev.n) % l.length];
+      if (this.runningWorkflow !== undefined) dev.talksTo.add(`${d.id}\u0000${this.runningWorkflow}`);
       return { iface: d.iface, name: d.fqdn, device: d };
     }
     const e = this.externals.get(to);
@@ -291,7 +298,7 @@ export class Simulation {
     const d: Device = {
       id: `${info.role}-${this.devices.length + 1}`, entry: { ...this.devices[0].entry, id: info.role, category: info.category, role: info.role, vendor: info.vendor, model: info.model, oui, os: info.os, hazards: [], workflows: [], services: [], addressing: 'static', dicom: undefined },
       n: 1, zone: zn.zone, hostname, fqdn: `${hostname.toLowerCase()}.${this.topo.site.domain}`, firmware: info.firmware, serial: '', iface, extra: info,
-      workflows: new Set(), sentPackets: 0,
+      workflows: new Set(), talksTo: new Set(), sentPackets: 0,
     };
     this.devices.push(d);
     return d;
@@ -357,7 +364,10 @@ export class Simulation {
         heap.push({ t: e.t + Math.max(1000, Math.round(gap)), seq: this.seq++, gen: null, dev, spec, mean: e.mean });
         e.gen = fn(this, dev, spec);
         e.dev = undefined;
+        e.workflow = hz ? hz.spec.type : spec.type;
       }
+      // What the flow's first steps target (a server of a role) is recorded under its workflow.
+      this.runningWorkflow = e.workflow;
       // Keep running the same flow while its next packet still comes before everything queued:
       // the order is exactly what push/pop would give, without the O(log n) heap work per packet.
       for (;;) {
@@ -427,6 +437,7 @@ export class Simulation {
       ...(d.aeTitle ? { dicomAeTitle: d.aeTitle } : {}),
       addressing: d.entry.addressing,
       workflows: [...d.workflows].sort(),
+      talksTo: [...d.talksTo].sort().map((k) => ({ device: k.slice(0, k.indexOf('\u0000')), workflow: k.slice(k.indexOf('\u0000') + 1) })),
       hazards: this.hazards.filter((h) => h.devices.includes(d.id)).map((h) => h.type),
       services: d.entry.services ?? [],
     }));
@@ -434,7 +445,7 @@ export class Simulation {
     devices.push({
       id: 'core-router', hostname: 'core', fqdn: `core.${this.topo.site.domain}`, macs: gws.map((g) => macText(g.gateway.mac)),
       ips: gws.map((g) => ipText(g.gateway.ip)), category: 'network', vendor: 'Cisco', model: 'Catalyst 9500 (HSRP virtual gateways)', firmware: 'IOS-XE 17.9.4a',
-      os: 'Cisco IOS-XE', role: 'core-router', zone: 'network-mgmt', vlan: 1, oui: '00:00:0C', addressing: 'static', workflows: ['dhcp-relay'], hazards: [], services: [],
+      os: 'Cisco IOS-XE', role: 'core-router', zone: 'network-mgmt', vlan: 1, oui: '00:00:0C', addressing: 'static', workflows: ['dhcp-relay'], talksTo: [], hazards: [], services: [],
     });
     return {
       schema: 'vigil-simulate-truth/1',

@@ -169,6 +169,23 @@ describe('REST API on the analysed demo hospital', () => {
       expect(top.nodes).toHaveLength(10);
       expect(Math.min(...top.nodes.map((n: { degree: number }) => n.degree))).toBeGreaterThanOrEqual(Math.max(...g.nodes.filter((n: { id: number }) => !top.nodes.some((t: { id: number }) => t.id === n.id)).map((n: { degree: number }) => n.degree)));
     });
+
+    it('summarises conversations with the internet by destination, paged, every device a known one', async () => {
+      const all = (await get('/api/internet?limit=5000', tokens.viewer)).json();
+      expect(all.total).toBeGreaterThan(0);
+      expect(all.destinations).toHaveLength(all.total);
+      const page = (await get('/api/internet?limit=2&offset=1', tokens.viewer)).json();
+      expect(page.destinations.map((d: { address: string }) => d.address)).toEqual(all.destinations.slice(1, 3).map((d: { address: string }) => d.address));
+      const ids = new Set((await get('/api/graph?limit=20000', tokens.viewer)).json().nodes.map((n: { id: number }) => n.id));
+      for (const d of all.destinations) {
+        // Public addresses only, each device counted once per direction.
+        expect(d.address).not.toMatch(/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/);
+        expect(d.outbound + d.inbound).toBe(d.devices.length);
+        expect(d.flows).toBe(d.devices.reduce((n: number, x: { flows: number }) => n + x.flows, 0));
+        for (const x of d.devices) expect(ids.has(x.id)).toBe(true);
+      }
+      expect((await get('/api/internet?limit=0', tokens.viewer)).statusCode).toBe(400);
+    });
   });
 
   describe('alerts and vulnerabilities', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chokePoints } from '../../graph/choke-points.js';
+import { internetDestinations } from '../../graph/internet-edges.js';
 import type { RouteTable } from '../api-route.js';
 import type { ServerServices } from '../server.js';
 
@@ -52,6 +53,19 @@ export function graphRoutes(routes: RouteTable, s: ServerServices): void {
     tag: 'graph',
     summary: 'Clinical workflows recognised from the conversations, each around its hub',
     handler: async () => (await s.graphs.get()).workflows,
+  });
+
+  routes.add({
+    method: 'GET',
+    url: '/api/internet',
+    role: 'viewer',
+    tag: 'graph',
+    summary: 'Conversations with the internet by destination: the devices talking to each public address or reached from it, services, flows and the names DNS gave it; most devices first',
+    query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(200), offset: z.coerce.number().int().min(0).default(0) }),
+    handler: async ({ query }) => {
+      const all = await internetDestinations(s.store);
+      return { total: all.length, destinations: all.slice(query.offset, query.offset + query.limit) };
+    },
   });
 
   routes.add({
