@@ -1,4 +1,4 @@
-import type { DeviceAttributes, InventoryStore, NewDevice } from '../store/inventory-store.js';
+import type { DeviceAttributes, DeviceRow, InventoryStore, NewDevice } from '../store/inventory-store.js';
 import { candidatesFor, chooseAttributes, type AttributeKnowledge, type Candidate, type DeviceFact } from './attribute-resolver.js';
 import { behaviourRoles, type PeerLink } from './behaviour-roles.js';
 import { isGatewayMac, resolveIdentities, type DeviceDraft } from './identity-resolver.js';
@@ -86,7 +86,8 @@ export async function applyEvidence(
     const site = capture.site;
     await s.upsertDeviceSites(drafts.map((d) => ({ device_id: ids.get(d)!, site, first_seen: d.first, last_seen: d.last })));
   }
-  await s.upsertIdentifiers(drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity, first: d.first, last: d.last, source: 'identity' }, ...d.identifiers].map((i) => ({ device_id: ids.get(d)!, kind: i.kind, value: i.value, first_seen: i.first, last_seen: i.last, source: i.source }))).filter(uniqueIdentifier()));
+  const identifierRows = drafts.flatMap((d) => [{ kind: d.identityKind, value: d.identity, first: d.first, last: d.last, source: 'identity' }, ...d.identifiers].map((i) => ({ device_id: ids.get(d)!, kind: i.kind, value: i.value, first_seen: i.first, last_seen: i.last, source: i.source }))).filter(uniqueIdentifier());
+  await s.upsertIdentifiers(identifierRows);
 
   let observations = 0;
   const obsRows = [];
@@ -179,7 +180,48 @@ export async function applyEvidence(
 
   const touched = [...new Set(ids.values())];
   const routers = new Set(drafts.filter((d) => d.router).map((d) => ids.get(d)!));
-  await recomputeAttributes(s, touched, knowledge, site, routers);
+  // Devices created by this update have no evidence but what it just wrote: recomputing them from
+  // these rows spares reading it all back.
+  const fresh: FreshEvidence = { devices: new Map(), facts: new Map(), listen: new Map(), connections: [], ips: new Map() };
+  for (const c of toCreate) {
+    const id = ids.get(c.draft)!;
+    fresh.devices.set(id, { ...c.row, id, attribute_summary: '{}' } as DeviceRow);
+  }
+  if (fresh.devices.size) {
+    const merged = new Map<string, DeviceFact>();
+    // In the store's key order, as reading them back would give them.
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const freshRows = obsRows.filter((o) => fresh.devices.has(o.device_id)).sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value));
+    for (const o of freshRows) {
+      const k = `${o.device_id}\u0000${o.key}\u0000${o.value}`;
+      const m = merged.get(k);
+      if (m) {
+        m.count += o.count;
+        m.first = Math.min(m.first, o.first_ts);
+        m.last = Math.max(m.last, o.last_ts);
+        continue;
+      }
+      const f: DeviceFact = { key: o.key, value: JSON.parse(o.value), count: o.count, first: o.first_ts, last: o.last_ts };
+      merged.set(k, f);
+      let list = fresh.facts.get(o.device_id);
+      if (!list) fresh.facts.set(o.device_id, (list = []));
+      list.push(f);
+    }
+    for (const v of serviceRows.values()) {
+      if (v.direction !== 'listen' || !fresh.devices.has(v.device_id)) continue;
+      let list = fresh.listen.get(v.device_id);
+      if (!list) fresh.listen.set(v.device_id, (list = []));
+      list.push(`${v.transport}/${v.port}`);
+    }
+    for (const c of connRows.values()) if (fresh.devices.has(c.client_id) || fresh.devices.has(c.server_id)) fresh.connections.push(c);
+    for (const i of identifierRows) {
+      if (i.kind !== 'ip' || !fresh.devices.has(i.device_id)) continue;
+      let list = fresh.ips.get(i.device_id);
+      if (!list) fresh.ips.set(i.device_id, (list = []));
+      list.push(i.value);
+    }
+  }
+  await recomputeAttributes(s, touched, knowledge, site, routers, fresh);
   return { captureId, devices: touched.length, created, updated: touched.length - created, observations };
 }
 
@@ -226,20 +268,39 @@ function uniqueIdentifier() {
   };
 }
 
+/** What an update wrote about the devices it created: all the evidence they have. */
+export interface FreshEvidence {
+  devices: Map<number, DeviceRow>;
+  facts: Map<number, DeviceFact[]>;
+  listen: Map<number, string[]>;
+  connections: { client_id: number; server_id: number; transport: string; port: number; service: string | null }[];
+  ips: Map<number, string[]>;
+}
+
+const NO_FRESH_EVIDENCE: FreshEvidence = { devices: new Map(), facts: new Map(), listen: new Map(), connections: [], ips: new Map() };
+
 /**
  * Candidates and chosen values of the devices, from all their stored evidence. Two passes: what
  * devices say about themselves first, then behaviour, which needs the peers' categories.
  */
-export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly number[], k: AttributeKnowledge, site: readonly SiteZone[], routers: ReadonlySet<number> = new Set()): Promise<void> {
+export async function recomputeAttributes(
+  s: InventoryStore,
+  deviceIds: readonly number[],
+  k: AttributeKnowledge,
+  site: readonly SiteZone[],
+  routers: ReadonlySet<number> = new Set(),
+  fresh: FreshEvidence = NO_FRESH_EVIDENCE,
+): Promise<void> {
   if (deviceIds.length === 0) return;
-  const facts = new Map<number, DeviceFact[]>();
-  for (const o of await s.observationsOf(deviceIds)) {
+  const stored = fresh.devices.size ? deviceIds.filter((id) => !fresh.devices.has(id)) : deviceIds;
+  const facts = new Map<number, DeviceFact[]>(fresh.facts);
+  for (const o of await s.observationsOf(stored)) {
     let list = facts.get(Number(o.device_id));
     if (!list) facts.set(Number(o.device_id), (list = []));
     list.push({ key: o.key, value: JSON.parse(o.value), count: Number(o.count), first: o.first_ts, last: o.last_ts });
   }
-  const listen = new Map<number, string[]>();
-  for (const sv of await s.servicesOf(deviceIds)) {
+  const listen = new Map<number, string[]>(fresh.listen);
+  for (const sv of await s.servicesOf(stored)) {
     if (sv.direction !== 'listen') continue;
     let list = listen.get(Number(sv.device_id));
     if (!list) listen.set(Number(sv.device_id), (list = []));
@@ -253,14 +314,17 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   };
   const wanted = new Set(deviceIds);
   const peers = new Set<number>();
-  for (const c of await s.connectionsOf(deviceIds)) {
+  // A conversation with a fresh device is in `fresh` (it can have no older row); read back only the rest.
+  const storedConnections = (await s.connectionsOf(stored)).filter((c) => !fresh.devices.has(Number(c.client_id)) && !fresh.devices.has(Number(c.server_id)));
+  for (const c of [...storedConnections, ...fresh.connections]) {
     const client = Number(c.client_id);
     const server = Number(c.server_id);
     if (wanted.has(client)) addLink(client, { peer: server, asServer: false, transport: c.transport, port: c.port, service: c.service });
     if (wanted.has(server)) addLink(server, { peer: client, asServer: true, transport: c.transport, port: c.port, service: c.service });
     peers.add(client).add(server);
   }
-  const devices = new Map((await s.devicesById(deviceIds)).map((d) => [Number(d.id), d]));
+  const devices = new Map(fresh.devices);
+  for (const d of await s.devicesById(stored)) devices.set(Number(d.id), d);
   // Pass 1: categories from what devices say, for the peers' view in pass 2.
   const firstPass = new Map<number, Candidate[]>();
   const category = new Map<number, string | null>();
@@ -276,8 +340,8 @@ export async function recomputeAttributes(s: InventoryStore, deviceIds: readonly
   }
   const others = [...peers].filter((p) => !wanted.has(p));
   for (const d of await s.devicesById(others)) category.set(Number(d.id), d.category);
-  const ipsOf = new Map<number, string[]>();
-  for (const r of await s.identifiersOf(deviceIds)) if (r.kind === 'ip') ipsOf.set(Number(r.device_id), [...(ipsOf.get(Number(r.device_id)) ?? []), r.value]);
+  const ipsOf = new Map<number, string[]>(fresh.ips);
+  for (const r of await s.identifiersOf(stored)) if (r.kind === 'ip') ipsOf.set(Number(r.device_id), [...(ipsOf.get(Number(r.device_id)) ?? []), r.value]);
   const zoneMembers = new Map<string, { inferred: boolean; subnet: string | null; vlan: number | null; categories: (string | null)[] }>();
   const attributes: DeviceAttributes[] = [];
   const candidates: Parameters<InventoryStore['replaceCandidatesOf']>[1][number][] = [];
