@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCommand } from '../../src/cli/analyze-command.js';
 import { deviceReports } from '../../src/inventory/device-report.js';
+import { recomputeAttributes } from '../../src/inventory/inventory-update.js';
+import { loadAttributeKnowledge } from '../../src/inventory/knowledge.js';
 import { simulate, type Truth } from '../../src/simulate/index.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
 import { TARGETS } from '../store/store-targets.js';
@@ -76,6 +78,30 @@ for (const { name, target, skip } of TARGETS) {
       await store.close();
       const leaked = patientNames.filter((n) => n.length >= 4 && text.includes(n.toUpperCase()));
       expect(leaked).toEqual([]);
+    });
+
+    it('decides the devices an analysis creates exactly as re-deciding them from the store does', async () => {
+      const db = await t.create();
+      await analyzeCommand([capture], { db, quiet: true });
+      const store = await InventoryStore.open(db);
+      try {
+        // Attribute summaries compared as objects: their key order follows the order facts were read in.
+        const snapshot = async () => ({
+          devices: (await store.db.selectFrom('devices').select(['id', 'hostname', 'vendor', 'model', 'firmware', 'os', 'serial', 'category', 'role', 'zone', 'attribute_summary']).orderBy('id').execute()).map((d) => ({ ...d, id: Number(d.id), attribute_summary: JSON.parse(d.attribute_summary) })),
+          candidates: (await store.db.selectFrom('attribute_candidates').selectAll().execute()).map((c) => JSON.stringify({ ...c, device_id: Number(c.device_id), count: Number(c.count) })).sort(),
+        });
+        const created = await snapshot();
+        expect(created.candidates.length).toBeGreaterThan(created.devices.length);
+        const ids = created.devices.map((d) => d.id);
+        const routers = new Set(await store.macsWithCandidateSource((await store.devicesById(ids)).map((d) => d.mac).filter((m): m is string => !!m), 'behaviour:routes-subnets'));
+        const routerIds = new Set((await store.devicesById(ids)).filter((d) => d.mac && routers.has(d.mac)).map((d) => Number(d.id)));
+        await store.transaction((s) => recomputeAttributes(s, ids, loadAttributeKnowledge(), [], routerIds));
+        const recomputed = await snapshot();
+        expect(recomputed.devices).toEqual(created.devices);
+        expect(recomputed.candidates).toEqual(created.candidates);
+      } finally {
+        await store.close();
+      }
     });
   });
 }
