@@ -44,7 +44,7 @@ export async function blastRadiusCommand(device: string, options: { db?: string;
       `Depending on it (lose a service if it stops): ${weightText(r.dependentWeight)}`,
       ...r.dependents.map((d) => `     ${d.device.label.padEnd(24)} ${(d.device.category ?? '').padEnd(20)} uses ${d.services.join(', ')}`),
       `Clinical workflows that break if it stops: ${broken.length}`,
-      ...broken.map((b) => (b.as === 'hub' ? `     ${b.instance.name}: all ${b.instance.members.length} ${b.instance.members[0]?.part ?? 'member'}s of this ${b.instance.hub.part}` : `     ${b.instance.name}: its own part, with ${b.instance.hub.label} (${b.instance.hub.part})`)),
+      ...broken.map((b) => (b.as === 'hub' ? `     ${b.instance.name}: ${b.instance.members.length === 0 && b.instance.internet ? 'operated from the internet' : `all ${b.instance.members.length} ${b.instance.members[0]?.part ?? 'member'}s`} of this ${b.instance.hub.part}` : `     ${b.instance.name}: its own part, with ${b.instance.hub.label} (${b.instance.hub.part})`)),
     ];
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
@@ -78,7 +78,8 @@ export async function workflowsCommand(options: { db?: string; json?: boolean })
     else if (instances.length === 0) process.stdout.write(`no clinical workflows recognised in ${store.location}\n`);
     else {
       for (const i of instances) {
-        process.stdout.write(`${i.name}: ${i.hub.part} ${i.hub.label}, ${i.members.length} ${i.members[0]?.part ?? 'member'}${i.members.length === 1 ? '' : 's'}, ${i.flows} flows\n`);
+        if (i.internet && i.members.length === 0) process.stdout.write(`${i.name}: ${i.hub.part} ${i.hub.label}, operated from the internet (${i.internet.peers} peer${i.internet.peers === 1 ? '' : 's'}; ${i.internet.evidence.join(', ')})\n`);
+        else process.stdout.write(`${i.name}: ${i.hub.part} ${i.hub.label}, ${i.members.length} ${i.members[0]?.part ?? 'member'}${i.members.length === 1 ? '' : 's'}, ${i.flows} flows\n`);
         for (const m of i.members.slice(0, 12)) process.stdout.write(`    ${m.label.padEnd(24)} ${(m.category ?? '').padEnd(20)} ${m.evidence[0] ?? ''}\n`);
         if (i.members.length > 12) process.stdout.write(`    ... and ${i.members.length - 12} more (--json lists all)\n`);
       }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { knowledgeDir } from '../inventory/knowledge-dir.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import { readKnowledgeJson } from '../inventory/knowledge-dir.js';
+import { INTERNET_PEER_KEY } from '../inventory/inventory-update.js';
 
 interface FactCondition {
   key: string;
@@ -20,6 +21,13 @@ export interface WorkflowDefinition {
   facts?: FactCondition[];
   categories?: { client?: string[]; server?: string[]; either?: boolean };
   ports?: number[];
+  /** Server ports whose conversations never belong to it, whatever else matches. */
+  excludePorts?: number[];
+  /**
+   * Facts of a device itself that, with conversations to the internet, make it the hub of an instance
+   * operated from outside (no member devices): remote access by a vendor through a remote-access tool.
+   */
+  internetFacts?: FactCondition[];
 }
 
 export interface WorkflowDevice {
@@ -38,6 +46,8 @@ export interface WorkflowInstance {
   flows: number;
   firstSeen: number;
   lastSeen: number;
+  /** For an instance operated from the internet: how many internet peers, and the device facts that show it. */
+  internet?: { peers: number; evidence: string[] };
 }
 
 export function loadWorkflowDefinitions(file = join(knowledgeDir(), 'workflows.json')): WorkflowDefinition[] {
@@ -48,7 +58,8 @@ export function loadWorkflowDefinitions(file = join(knowledgeDir(), 'workflows.j
     if (typeof w.id !== 'string' || typeof w.name !== 'string') throw new Error(`${where}: "id" and "name" are required`);
     if (w.hub !== 'server' && w.hub !== 'client') throw new Error(`${where}: "hub" must be server or client`);
     if (!w.facts?.length && !w.categories && !w.ports?.length) throw new Error(`${where}: needs facts, categories or ports to match`);
-    for (const f of w.facts ?? []) if (typeof f.key !== 'string') throw new Error(`${where}: every fact condition needs a "key"`);
+    if (w.excludePorts !== undefined && (!Array.isArray(w.excludePorts) || w.excludePorts.some((p) => !Number.isInteger(p)))) throw new Error(`${where}: "excludePorts" must be a list of port numbers`);
+    for (const f of [...(w.facts ?? []), ...(w.internetFacts ?? [])]) if (typeof f.key !== 'string') throw new Error(`${where}: every fact condition needs a "key"`);
   });
   return doc.workflows;
 }
@@ -76,6 +87,7 @@ interface CompiledDefinition {
   def: WorkflowDefinition;
   factKeys: Set<string>;
   ports: Set<number>;
+  excluded: Set<number>;
   client: Set<string> | null;
   server: Set<string> | null;
   either: boolean;
@@ -86,6 +98,7 @@ const compile = (w: WorkflowDefinition): CompiledDefinition => ({
   def: w,
   factKeys: new Set((w.facts ?? []).map((f) => f.key)),
   ports: new Set(w.ports ?? []),
+  excluded: new Set(w.excludePorts ?? []),
   client: w.categories?.client ? new Set(w.categories.client) : null,
   server: w.categories?.server ? new Set(w.categories.server) : null,
   either: w.categories?.either ?? false,
@@ -110,7 +123,19 @@ export interface WorkflowConnection {
 export async function recogniseWorkflows(store: InventoryStore, definitions = loadWorkflowDefinitions()): Promise<WorkflowInstance[]> {
   const devices = new Map((await store.db.selectFrom('devices').select(['id', 'hostname', 'ip', 'mac', 'category']).execute()).map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }]));
   const conns = await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port', 'flows', 'first_seen', 'last_seen']).execute();
-  return recogniseWorkflowsIn(devices, conns as WorkflowConnection[], await store.connectionFacts(), definitions);
+  const keys = [...new Set(definitions.flatMap((d) => (d.internetFacts ?? []).map((f) => f.key)))];
+  const deviceFacts = new Map<number, Map<string, string[]>>();
+  if (keys.length) {
+    for (const o of await store.db.selectFrom('observations').select(['device_id', 'key', 'value']).where('key', 'in', [...keys, INTERNET_PEER_KEY]).execute()) {
+      const id = Number(o.device_id);
+      let m = deviceFacts.get(id);
+      if (!m) deviceFacts.set(id, (m = new Map()));
+      let list = m.get(o.key);
+      if (!list) m.set(o.key, (list = []));
+      list.push(o.value);
+    }
+  }
+  return recogniseWorkflowsIn(devices, conns as WorkflowConnection[], await store.connectionFacts(), definitions, deviceFacts);
 }
 
 /** The same over rows already read (the risk recompute reads devices and conversations once for everything). */
@@ -119,6 +144,8 @@ export function recogniseWorkflowsIn(
   conns: Iterable<WorkflowConnection>,
   connectionFacts: readonly { client_id: number | string; server_id: number | string; transport: string; port: number; sender: string; key: string; value: string }[],
   definitions = loadWorkflowDefinitions(),
+  /** Per device, its own facts by key (values as stored JSON text): at least the definitions' `internetFacts` keys and the internet peers. */
+  deviceFacts: ReadonlyMap<number, ReadonlyMap<string, readonly string[]>> = new Map(),
 ): WorkflowInstance[] {
   const compiled = definitions.map(compile);
   const facts = new Map<string, { sender: string; key: string; value: string }[]>();
@@ -140,6 +167,7 @@ export function recogniseWorkflowsIn(
     const clientCat = client.category ?? '';
     const serverCat = server.category ?? '';
     for (const w of compiled) {
+      if (w.excluded.has(c.port)) continue;
       // Most conversations match no definition: decide that before building any evidence.
       let factHit = false;
       if (w.factKeys.size) for (const f of crossed) if (w.factKeys.has(f.key)) factHit = true;
@@ -178,6 +206,21 @@ export function recogniseWorkflowsIn(
         inst.members.push(added);
         index.set(member.id, added);
       }
+    }
+  }
+  for (const w of compiled) {
+    if (!w.def.internetFacts?.length) continue;
+    for (const [id, facts] of deviceFacts) {
+      const peers = facts.get(INTERNET_PEER_KEY);
+      const device = devices.get(id);
+      if (!peers?.length || !device) continue;
+      const evidence: string[] = [];
+      for (const cond of w.def.internetFacts) for (const v of facts.get(cond.key) ?? []) if (factHolds(cond, '', cond.key, v)) evidence.push(`${cond.key}=${v}`);
+      if (evidence.length === 0) continue;
+      const key = `${w.def.id}/${id}`;
+      const inst = instances.get(key);
+      if (inst) inst.internet = { peers: peers.length, evidence: evidence.slice(0, 8) };
+      else instances.set(key, { workflow: w.def.id, name: w.def.name, hub: { ...device, part: w.def.hubPart }, members: [], flows: 0, firstSeen: 0, lastSeen: 0, internet: { peers: peers.length, evidence: evidence.slice(0, 8) } });
     }
   }
   return [...instances.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || b.members.length - a.members.length || a.hub.id - b.hub.id);

@@ -5,7 +5,7 @@
  * a `RiskWorld` so a what-if can change a device's zone or remove a factor and re-derive only what
  * depends on it.
  */
-import { recogniseWorkflowsIn, type WorkflowConnection, type WorkflowInstance } from '../graph/workflows.js';
+import { loadWorkflowDefinitions, recogniseWorkflowsIn, type WorkflowConnection, type WorkflowInstance } from '../graph/workflows.js';
 import { INTERNET_PEER_KEY } from '../inventory/inventory-update.js';
 import type { Taxonomy } from '../inventory/taxonomy.js';
 import type { InventoryStore } from '../store/inventory-store.js';
@@ -80,7 +80,8 @@ export async function gatherRiskWorld(store: InventoryStore, taxonomy: Taxonomy,
   const conns = (await store.db.selectFrom('connections').select(['client_id', 'server_id', 'transport', 'port', 'flows', 'first_seen', 'last_seen']).execute()) as WorkflowConnection[];
   const zones = new Map((await store.zones()).map((z) => [z.id, { kind: z.kind, site: z.site }]));
   const facts = new Map<number, Map<string, string[]>>();
-  const keys = [...behaviourKeys(model), INTERNET_PEER_KEY, 'remote-access.tool'];
+  const definitions = loadWorkflowDefinitions();
+  const keys = [...new Set([...behaviourKeys(model), INTERNET_PEER_KEY, 'remote-access.tool', ...definitions.flatMap((d) => (d.internetFacts ?? []).map((f) => f.key))])];
   for (const o of await store.db.selectFrom('observations').select(['device_id', 'key', 'value']).where('key', 'in', keys).execute()) {
     const id = Number(o.device_id);
     let m = facts.get(id);
@@ -105,9 +106,11 @@ export async function gatherRiskWorld(store: InventoryStore, taxonomy: Taxonomy,
     vulns.set(id, v);
   }
 
-  const wf = workflows ?? recogniseWorkflowsIn(new Map(rows.map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }])), conns, await store.connectionFacts());
+  const wf = workflows ?? recogniseWorkflowsIn(new Map(rows.map((d) => [Number(d.id), { id: Number(d.id), label: d.hostname ?? d.ip ?? d.mac ?? String(d.id), category: d.category }])), conns, await store.connectionFacts(), definitions, facts);
   const served = new Map<number, { n: number; hub: boolean }>();
   for (const w of wf) {
+    // Operated from the internet, with no device depending on it: exposure (counted elsewhere), not a service to others.
+    if (w.members.length === 0) continue;
     const h = served.get(w.hub.id) ?? { n: 0, hub: false };
     h.n += 2;
     h.hub = true;

@@ -1,13 +1,8 @@
 import { Link } from '../router';
 import { useApi } from '../use-api';
+import type { WorkflowInstance } from '../../graph/workflows';
 
-interface Instance {
-  workflow: string;
-  name: string;
-  hub: { id: number; label: string; category: string | null; part: string };
-  members: { id: number; label: string; category: string | null; part: string; flows: number; evidence: string[] }[];
-  flows: number;
-}
+type Instance = WorkflowInstance;
 
 export function Workflows() {
   const { data, error } = useApi<Instance[]>('/api/workflows');
@@ -20,7 +15,8 @@ export function Workflows() {
       {data.map((w, i) => (
         <details key={i} className="workflow">
           <summary>
-            <b>{w.name}</b>: {w.hub.part} <Link to={`/devices/${w.hub.id}`}>{w.hub.label}</Link>, {w.members.length} {w.members[0]?.part ?? 'member'}s, {w.flows} flows{' '}
+            <b>{w.name}</b>: {w.hub.part} <Link to={`/devices/${w.hub.id}`}>{w.hub.label}</Link>,{' '}
+            {w.internet && w.members.length === 0 ? `operated from the internet (${w.internet.peers} peer${w.internet.peers === 1 ? '' : 's'}; ${w.internet.evidence[0]})` : `${w.members.length} ${w.members[0]?.part ?? 'member'}s, ${w.flows} flows`}{' '}
             <Link to={`/map?workflow=${encodeURIComponent(w.workflow)}&hub=${w.hub.id}`}>map</Link>
           </summary>
           <table className="list">
