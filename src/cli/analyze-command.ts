@@ -31,6 +31,8 @@ export interface AnalyzeCommandOptions {
   ioc?: string[];
   /** Files of approved destinations (see src/detect/approved.ts). */
   approved?: string[];
+  /** Zone policy files for `segmentation.violation` (default: the bundled one; see src/detect/zone-policy.ts). */
+  zonePolicy?: string[];
   /** Keep every packet in a rolling store in this folder (docs/forensics.md). */
   packetStore?: string;
   packetStoreMaxBytes?: number;
@@ -59,7 +61,14 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
     ? { onFlow: (f) => collector.flow(f), onObservation: (o) => collector.observation(o), onRawObservation: (o) => collector.rawObservation(o), rawObservationKeys: WORKFLOW_KEYS }
     : {};
   const detection = options.detect === false ? null : await import('../detect/detection-run.js');
-  const detector = detection ? new (await import('../detect/detector.js')).Detector({ iocFiles: options.ioc, approved: (await import('../detect/approved.js')).loadApproved(options.approved ?? []) }) : null;
+  const detector = detection
+    ? new (await import('../detect/detector.js')).Detector({
+        iocFiles: options.ioc,
+        approved: (await import('../detect/approved.js')).loadApproved(options.approved ?? []),
+        zones: inventory?.site ?? (options.site ? (await import('../inventory/site-zones.js')).loadSiteFile(options.site) : []),
+        zonePolicy: (await import('../detect/zone-policy.js')).loadZonePolicy(options.zonePolicy ?? []),
+      })
+    : null;
   for (const e of detector?.iocs.errors ?? []) warn(e);
   const hooks = detection && detector ? detection.chainHooks(inventoryHooks, detector) : inventoryHooks;
   // The packet store sees packets in the reading thread, so it needs the one-thread analysis.

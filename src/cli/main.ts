@@ -56,6 +56,7 @@ program
   .option('--no-detect', 'run no threat detection')
   .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', repeatable)
   .option('--approved <file>', 'approved destinations, JSON {"domains": [...], "addresses": [...]} (repeatable)', repeatable)
+  .option('--zone-policy <file>', 'zone policy for segmentation.violation, YAML (repeatable; replaces the bundled one unless it says extends: default)', repeatable)
   .option('--alerts-syslog <url>', 'send alerts as RFC 5424 syslog to udp://host:port or tcp://host:port')
   .option('--alerts-cef <url>', 'send alerts as CEF to udp://host:port or tcp://host:port')
   .option('--alerts-webhook <url>', 'POST alerts as JSON to this URL')

@@ -10,6 +10,7 @@ import { Taxonomy } from '../inventory/taxonomy.js';
 import { InventoryStore } from '../store/inventory-store.js';
 import { saveAlerts } from './alert-store.js';
 import { baselineFindings, loadBaselines, saveBaselines } from './baseline.js';
+import { loadCategoryBaselines, saveCategoryBaselines } from './category-baseline.js';
 import { sendAlerts, type AlertOutputOptions } from './alert-outputs.js';
 import { severityRank } from './alert.js';
 import { Detector, type DetectionResult } from './detector.js';
@@ -61,9 +62,11 @@ export async function finishDetection(d: Detector, o: FinishDetectionOptions): P
       // Every address a rule may ask about: the inventory is asked once, for all hosts the detector saw.
       const prior = await loadBaselines(store, [...d.baseline.hosts.keys()]);
       baselineFindings(d.baseline, prior, d.thresholds.baseline.minAgeS, d);
+      d.storedCategories = await loadCategoryBaselines(store);
       result = d.finish(await inventoryContext(store, d));
       await saveAlerts(store, result);
       await saveBaselines(store, d.baseline);
+      await saveCategoryBaselines(store, d.learntCategories, d.categoryUse.firstTs, d.categoryUse.lastTs);
     } else {
       result = d.finish();
     }

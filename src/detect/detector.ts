@@ -8,6 +8,7 @@ import type { FlowRecord } from '../analyze/flow-record.js';
 import type { Observation } from '../protocols/observation.js';
 import { severityRank, type Alert, type EvidenceValue, type Finding, type FlowRef, type Host, type Incident } from './alert.js';
 import { BaselineCollector } from './baseline.js';
+import { CategoryUseCollector, categoryBaselineFindings, type CategoryBaseline, type CategoryLearnt } from './category-baseline.js';
 import { clinicalSeverity } from './clinical-severity.js';
 import { CLINICAL_PROTOCOLS, FactContext, type DeviceContext } from './device-context.js';
 import { groupIncidents } from './incidents.js';
@@ -17,6 +18,8 @@ import type { DetectionRule, FindingSink } from './rule.js';
 import { allRules } from './rules/index.js';
 import { isLocal } from './detect-util.js';
 import { loadThresholds, type Thresholds } from './thresholds.js';
+import { loadZonePolicy, type ZonePolicy } from './zone-policy.js';
+import type { SiteZone } from '../inventory/site-zones.js';
 
 export interface DetectorOptions {
   thresholds?: Thresholds;
@@ -24,6 +27,10 @@ export interface DetectorOptions {
   iocFiles?: readonly string[];
   /** Approved destinations (loaded from `--approved` files, see approved.ts). */
   approved?: Approved;
+  /** The site file's zones (see src/inventory/site-zones.ts); without them zones are inferred and have no kind. */
+  zones?: readonly SiteZone[];
+  /** The zone policy (default: the bundled knowledge/detect/zone-policy.yaml). */
+  zonePolicy?: ZonePolicy;
   /** Only these rule ids (default: all). */
   rules?: readonly string[];
 }
@@ -71,6 +78,12 @@ export class Detector implements FindingSink {
   readonly facts = new FactContext();
   /** What each local address answered on and talked to, for the stored baselines (baseline.ts). */
   readonly baseline: BaselineCollector;
+  /** What each local address sent per interval and the protocols it used, for the category baselines. */
+  readonly categoryUse: CategoryUseCollector;
+  /** Stored category baselines (set from the store before `finish`); what this analysis learnt (after it). */
+  storedCategories: ReadonlyMap<string, CategoryBaseline> = new Map();
+  learntCategories: CategoryLearnt = new Map();
+  private readonly categoryRules: { volume: boolean; protocol: boolean };
   private readonly rawByKey = new Map<string, DetectionRule[]>();
   private readonly flowRules: DetectionRule[];
   private readonly observationRules: DetectionRule[];
@@ -79,8 +92,11 @@ export class Detector implements FindingSink {
   constructor(options: DetectorOptions = {}) {
     this.thresholds = options.thresholds ?? loadThresholds();
     this.baseline = new BaselineCollector(this.thresholds.baseline);
+    this.categoryUse = new CategoryUseCollector(this.thresholds['baseline.category']);
+    const wanted = (id: string) => !options.rules || options.rules.includes(id);
+    this.categoryRules = { volume: wanted('baseline.category-volume'), protocol: wanted('baseline.category-protocol') };
     for (const f of options.iocFiles ?? []) this.iocs.load(f);
-    const rules = allRules(this.thresholds, { iocs: this.iocs, approved: options.approved });
+    const rules = allRules(this.thresholds, { iocs: this.iocs, approved: options.approved, zones: options.zones ?? [], zonePolicy: options.zonePolicy ?? loadZonePolicy() });
     this.rules = options.rules ? rules.filter((r) => options.rules!.includes(r.id)) : rules;
     for (const r of this.rules) {
       if (!r.raw) continue;
@@ -104,6 +120,7 @@ export class Detector implements FindingSink {
       if (isLocal(f.responder.ip)) this.localIps.add(f.responder.ip);
     }
     this.baseline.flow(f);
+    if (this.categoryRules.volume || this.categoryRules.protocol) this.categoryUse.flow(f);
     for (const r of this.flowRules) r.flow!(f, this);
   };
 
@@ -165,6 +182,8 @@ export class Detector implements FindingSink {
   finish(context?: DeviceContext): DetectionResult {
     const ctx: DeviceContext = context ?? this.facts;
     for (const r of this.rules) r.finish?.(ctx, this);
+    if (this.categoryRules.volume || this.categoryRules.protocol)
+      this.learntCategories = categoryBaselineFindings(this.categoryUse, this.storedCategories, ctx, this.thresholds['baseline.category'], this.thresholds.baseline.minAgeS, this, this.categoryRules);
     const alerts: Alert[] = [];
     for (const list of this.groups.values()) {
       for (const g of list) {

@@ -20,11 +20,27 @@ export interface Thresholds {
   'dns.tunnelling': { windowS: number; minLongNames: number; minLabelLength: number };
   'phi.unapproved-destination': { learningFraction: number; maxLearningS: number };
   baseline: { minAgeS: number; maxPeersPerDevice: number; maxServicesPerDevice: number };
+  'baseline.category': {
+    learningFraction: number;
+    maxLearningS: number;
+    intervalS: number;
+    volumeFactor: number;
+    minBytesPerHour: number;
+    minFlowsPerHour: number;
+    minDevices: number;
+    minSamples: number;
+    maxProtocolsPerDevice: number;
+    commonShare: number;
+    /** Protocols every kind of device uses now and then: never judged by `baseline.category-protocol`. */
+    ignoreProtocols: string[];
+  };
   'lateral.movement': { ports: number[] };
   severity: { safetyImpactRaise: Record<string, number>; workflowRaise: number; lowStaysBelow: Severity };
 }
 
-const NUMERIC_SECTIONS = ['scan.horizontal', 'scan.vertical', 'arp.spoofing', 'dhcp.starvation', 'bruteforce.login', 'dicom.bulk-query', 'beaconing', 'dns.tunnelling', 'phi.unapproved-destination', 'baseline'] as const;
+const NUMERIC_SECTIONS = ['scan.horizontal', 'scan.vertical', 'arp.spoofing', 'dhcp.starvation', 'bruteforce.login', 'dicom.bulk-query', 'beaconing', 'dns.tunnelling', 'phi.unapproved-destination', 'baseline', 'baseline.category'] as const;
+/** Entries of the numeric sections that are lists. */
+const LISTS: Record<string, string> = { 'baseline.category': 'ignoreProtocols' };
 
 export function loadThresholds(file: string = join(knowledgeDir(), 'detect', 'thresholds.json')): Thresholds {
   let doc: Record<string, unknown>;
@@ -37,8 +53,9 @@ export function loadThresholds(file: string = join(knowledgeDir(), 'detect', 'th
   for (const section of NUMERIC_SECTIONS) {
     const s = doc[section];
     if (s === null || typeof s !== 'object') throw new Error(`${file}: "${section}" must be an object`);
-    for (const [k, v] of Object.entries(s)) if (typeof v !== 'number' || !(v >= 0)) throw new Error(`${file}: "${section}".${k} must be a non-negative number`);
+    for (const [k, v] of Object.entries(s)) if (LISTS[section] === k ? !Array.isArray(v) || v.some((x) => typeof x !== 'string') : typeof v !== 'number' || !(v >= 0)) throw new Error(`${file}: "${section}".${k} must be a non-negative number`);
   }
+  if (!((doc['baseline.category'] as Thresholds['baseline.category']).intervalS > 0)) throw new Error(`${file}: "baseline.category".intervalS must be positive`);
   const ports = (doc['lateral.movement'] as { ports?: unknown } | undefined)?.ports;
   if (!Array.isArray(ports) || ports.some((p) => !Number.isInteger(p))) throw new Error(`${file}: "lateral.movement".ports must be a list of port numbers`);
   const sev = doc.severity as Thresholds['severity'] | undefined;

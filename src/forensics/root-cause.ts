@@ -57,6 +57,8 @@ const NOT_A_WAY_IN: ReadonlySet<string> = new Set([
   'scan.horizontal', 'scan.vertical', 'scan.tcp-flags',
   'cleartext.credentials', 'medical.internet', 'phi.unapproved-destination', 'dicom.bulk-query', 'beaconing', 'dns.tunnelling',
   'dhcp.rogue-server', 'dhcp.starvation', 'baseline.new-service',
+  // What one device does against its category's baseline; a protocol alert's peer may be its attacker.
+  'baseline.category-volume', 'baseline.category-protocol',
 ]);
 
 /** Rules whose source acts as an attacker or as a compromised host does: only these date a compromise. */

@@ -298,8 +298,13 @@ export interface DeviceRiskTable {
 
 export interface BaselineTable {
   ip: string;
-  /** `service` (value `tcp/443`: the address answered there) or `peer` (value: the other address). */
-  kind: 'service' | 'peer';
+  /**
+   * Per address (`ip`): `service` (value `tcp/443`: the address answered there) or `peer` (value: the other
+   * address). Per category (`ip` is `category:<id>`, src/detect/category-baseline.ts): `category-bytes` and
+   * `category-flows` (value: a quarter-octave bucket of a device's hourly rate, count: device-intervals),
+   * `category-hour` (UTC hour of day), `category-protocol` (a protocol, count: flows), `category-device` (an address).
+   */
+  kind: 'service' | 'peer' | 'category-bytes' | 'category-flows' | 'category-hour' | 'category-protocol' | 'category-device';
   value: string;
   count: number;
   first_seen: number;

@@ -1,7 +1,8 @@
 /**
  * `cleartext.credentials`: a password or shared secret crossed the network readable by anyone on the path:
- * FTP USER/PASS, HTTP Basic over plain HTTP, a telnet login prompt answered, an SNMPv1/v2c community. Only
- * that it was seen is kept, never the value. A hygiene finding (low) that clinical context raises.
+ * FTP USER/PASS, HTTP Basic over plain HTTP, a telnet login prompt answered, an SNMPv1/v2c community, a POP3 or
+ * IMAP login (USER/PASS, LOGIN, or SASL PLAIN/LOGIN, which is only base64), an LDAP simple bind with a password.
+ * Only that it was seen is kept, never the value. A hygiene finding (low) that clinical context raises.
  */
 import type { Observation } from '../../protocols/observation.js';
 import { host } from '../detect-util.js';
@@ -13,6 +14,9 @@ const KEYS: Record<string, { protocol: string; fromClient: boolean }> = {
   'http.basic_auth': { protocol: 'http-basic', fromClient: true },
   'telnet.login_prompt': { protocol: 'telnet', fromClient: false },
   'snmp.community_seen': { protocol: 'snmp-community', fromClient: true },
+  'pop3.login_seen': { protocol: 'pop3', fromClient: true },
+  'imap.login_seen': { protocol: 'imap', fromClient: true },
+  'ldap.simple_bind_seen': { protocol: 'ldap-simple-bind', fromClient: true },
 };
 
 export function cleartextCredentialsRule(): DetectionRule {

@@ -1,6 +1,8 @@
 /** Every rule, in the order docs/detection.md lists them. */
 import type { Approved } from '../approved.js';
 import type { IocSet } from '../ioc.js';
+import type { SiteZone } from '../../inventory/site-zones.js';
+import type { ZonePolicy } from '../zone-policy.js';
 import type { DetectionRule } from '../rule.js';
 import type { Thresholds } from '../thresholds.js';
 import { arpSpoofingRule } from './arp-spoofing.js';
@@ -16,6 +18,7 @@ import { lateralMovementRule } from './lateral-movement.js';
 import { medicalInternetRule } from './medical-internet.js';
 import { phiDestinationRule } from './phi-unapproved-destination.js';
 import { remoteAccessRule } from './remote-access-new.js';
+import { segmentationRule } from './segmentation-violation.js';
 import { horizontalScanRule } from './scan-horizontal.js';
 import { tcpFlagsRule } from './scan-tcp-flags.js';
 import { verticalScanRule } from './scan-vertical.js';
@@ -28,6 +31,9 @@ export interface RuleOptions {
   iocs: IocSet;
   /** What the site approves (contracted vendor services, archives): `approved.ts`. */
   approved?: Approved;
+  /** The site file's zones (none: every zone is inferred) and the zone policy, for `segmentation.violation`. */
+  zones: readonly SiteZone[];
+  zonePolicy: ZonePolicy;
 }
 
 export function allRules(t: Thresholds, o: RuleOptions): DetectionRule[] {
@@ -52,6 +58,7 @@ export function allRules(t: Thresholds, o: RuleOptions): DetectionRule[] {
     dnsTunnellingRule(t),
     lateralMovementRule(t),
     iocMatchRule(o.iocs),
+    segmentationRule(t, { zones: o.zones, policy: o.zonePolicy }),
   ];
 }
 
@@ -59,6 +66,9 @@ export const RULE_IDS: readonly string[] = [
   'scan.horizontal', 'scan.vertical', 'scan.tcp-flags', 'arp.spoofing', 'dhcp.rogue-server', 'dhcp.starvation', 'bruteforce.login',
   'cleartext.credentials', 'smb.v1-exploit', 'smb.ghost', 'tls.heartbleed', 'web.attack', 'remote-access.new', 'medical.internet',
   'phi.unapproved-destination', 'dicom.bulk-query', 'beaconing', 'dns.tunnelling', 'lateral.movement', 'ioc.match',
+  'segmentation.violation',
   // Raised from the stored baselines at the end of an analysis with a store (src/detect/baseline.ts).
   'baseline.new-service', 'baseline.new-peer',
+  // Raised at the end from the category baselines (src/detect/category-baseline.ts).
+  'baseline.category-volume', 'baseline.category-protocol',
 ];
