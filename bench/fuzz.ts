@@ -26,6 +26,9 @@ import { NtpDissector } from '../src/protocols/ntp/index.js';
 import { SyslogDissector } from '../src/protocols/syslog/index.js';
 import { FtpDissector } from '../src/protocols/ftp/index.js';
 import { TelnetDissector } from '../src/protocols/telnet/index.js';
+import { Pop3Dissector } from '../src/protocols/pop3/index.js';
+import { ImapDissector } from '../src/protocols/imap/index.js';
+import { LdapDissector } from '../src/protocols/ldap/index.js';
 import { RdpDissector } from '../src/protocols/rdp/index.js';
 import { RemoteAccessDissector } from '../src/protocols/remote_access/index.js';
 import { DicomDissector } from '../src/protocols/dicom/index.js';
@@ -34,6 +37,10 @@ import { SdcDissector } from '../src/protocols/sdc/index.js';
 import { Hl7Dissector } from '../src/protocols/hl7/index.js';
 import { AstmDissector } from '../src/protocols/astm/index.js';
 import { Poct1aDissector } from '../src/protocols/poct1a/index.js';
+import { CdpDissector } from '../src/protocols/cdp/index.js';
+import { frameDissectorAsDatagrams } from '../src/protocols/frame-dissector.js';
+import { LldpDissector } from '../src/protocols/lldp/index.js';
+import { lldp } from '../src/simulate/protocols.js';
 import { describeVector, feed, mulberry32, mutateVector, planSplit, randomInt, randomVector, type Vector } from '../src/protocols/harness.js';
 
 interface Target {
@@ -253,6 +260,44 @@ const FTP_BRUTE: Array<[Direction, string]> = [
   [1, '32323120476f6f646279652e0d0a'],
 ];
 
+// POP3, IMAP, LDAP: sessions of test/fixtures/mail/*.pcap (recorded for Vigil: Dovecot 2.3 and OpenLDAP slapd 2.5
+// answering curl and ldap-utils; throwaway credentials), the SASL reply shortened and IMAP literals added by hand.
+const POP3_CAPA = '+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n';
+const POP3_AUTH_LOGIN: Array<[Direction, string]> = [
+  [1, '+OK Dovecot ready.\r\n'], [0, 'CAPA\r\n'], [1, POP3_CAPA], [0, 'AUTH LOGIN\r\n'], [1, '+ VXNlcm5hbWU6\r\n'], [0, 'dGVzdA==\r\n'],
+  [1, '+ UGFzc3dvcmQ6\r\n'], [0, 'd3JvbmctcGFzc3dvcmQ=\r\n'], [1, '-ERR [AUTH] Authentication failed.\r\n'],
+];
+const POP3_USER_PASS: Array<[Direction, string]> = [
+  [1, '+OK Dovecot ready.\r\n'], [0, 'USER test\r\n'], [1, '+OK\r\n'], [0, 'PASS wrong-password\r\n'], [1, '-ERR [AUTH] Authentication failed.\r\n'],
+  [0, 'USER test\r\n'], [1, '+OK\r\n'], [0, 'PASS not-a-secret\r\n'], [1, '+OK Logged in.\r\n'],
+];
+const IMAP_GREETING = '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS AUTH=PLAIN AUTH=LOGIN] Dovecot ready.\r\n';
+const IMAP_LOGIN: Array<[Direction, string]> = [
+  [1, IMAP_GREETING], [0, 'a1 LOGIN test wrong-password\r\n'], [1, 'a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n'],
+  [0, 'a2 LOGIN "test" "not-a-secret"\r\n'], [1, 'a2 OK [CAPABILITY IMAP4rev1 SASL-IR] Logged in\r\n'],
+];
+const IMAP_AUTH_LITERAL: Array<[Direction, string]> = [
+  [1, IMAP_GREETING], [0, 'A001 CAPABILITY\r\n'], [1, '* CAPABILITY IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN AUTH=LOGIN\r\nA001 OK Pre-login capabilities listed.\r\n'],
+  [0, 'A002 AUTHENTICATE LOGIN dGVzdA==\r\n'], [1, '+ UGFzc3dvcmQ6\r\n'], [0, 'bm90LWEtc2VjcmV0\r\n'], [1, 'A002 NO failed\r\n'],
+  [0, 'A003 LOGIN {4}\r\nx\r\ny {5+}\r\nc OK \r\n'], [1, 'A003 BAD no\r\n'], [0, 'A004 STARTTLS\r\n'], [1, 'A004 OK Begin TLS negotiation now.\r\n'],
+];
+const LDAP_BINDS: Array<[Direction, string]> = [
+  [0, '303b02010160360201030423636e3d746573742c6f753d70656f706c652c64633d6578616d706c652c64633d6f7267800c6e6f742d612d736563726574'],
+  [1, '300c02010161070a010004000400'],
+  [0, '301e02010277198017312e332e362e312e342e312e343230332e312e31312e33'],
+  [1, '3034020102782f0a0100040004008b26646e3a636e3d746573742c6f753d70656f706c652c64633d6578616d706c652c64633d6f7267'],
+  [0, '303d02010360380201030423636e3d746573742c6f753d70656f706c652c64633d6578616d706c652c64633d6f7267800e77726f6e672d70617373776f7264'],
+  [1, '300c02010361070a013104000400'],
+  [0, '30050201044200'],
+];
+const LDAP_SASL_STARTTLS: Array<[Direction, string]> = [
+  [0, '301802010160130201030400a30c040a4449474553542d4d4435'],
+  [1, '302b02010161260a010e0400041c5341534c2830293a207375636365737366756c20726573756c743a20870100'],
+  [0, '301d02010277188016312e332e362e312e342e312e313436362e3230303337'],
+  [1, '300c02010278070a010004000400'],
+  [0, '16030101700100016c0303deea7ab9fa5184163ad1df99fbd0a1b5b873bbea65025802a1'],
+];
+
 // IntelliVue Data Export: messages built after the Philips Data Export Interface Programming Guide (the same
 // encoder as test/protocols/intellivue.test.ts): Connect Indication, poll, extended poll result, MDS create.
 const IV_CONNECT_INDICATION =
@@ -309,6 +354,27 @@ const POCT_HELLO =
 const POCT_ACK = '<?xml version="1.0"?><ACK.R01><HDR><HDR.control_id V="2"/></HDR><ACK><ACK.type_cd V="AA"/></ACK></ACK.R01>';
 const POCT_OBS = '<OBS.R01><SVC><PT><PT.patient_id V="P1"/><OBS><OBS.value V="7.9" U="mmol/L"/></OBS></PT><NTE><![CDATA[<x>]]></NTE></SVC></OBS.R01>';
 
+// LLDP and CDP: the frames of test/fixtures/discovery/lldpd-cdp.pcapng (recorded for Vigil with lldpd: LLDP with
+// LLDP-MED inventory, CDPv1), the simulator's switch LLDPDU and a CDPv2 switch built after Wireshark's packet-cdp.c.
+// Frame dissectors run as datagram dissectors (frameDissectorAsDatagrams): each datagram is one frame's PDU.
+const LLDPD_LLDP =
+  '02070402005e1000010403057661060200780a1c696e667573696f6e2d67772d30372e77617264332e6578616d706c650c1e566967696c206669787475726520656e64706f696e7420286c6c647064290e04009c0080100c05010a630001020000001600081575706c696e6b20746f207761726420737769746368fe0900120f030100000000fe0900120f010080000036fe070012bb01003f01fe0a0012bb0548572d322e31fe0c0012bb0646572d312e302e39fe0c0012bb0753572d352e342e33fe100012bb08534e2d544553542d30303031fe130012bb094578616d706c65204d65646963616cfe0d0012bb0a50756d702d58323030fe0c0012bb0b41535345542d34320000';
+const lldpTlv = (type: number, value: string): string => u16((type << 9) | (value.length / 2)) + value;
+/** Network-address chassis id, MAC port id, system name, PVID 100, LLDP-MED class III, IPv6 management address. */
+const LLDP_PVID_IPV6 =
+  lldpTlv(1, '05010a141e28') + lldpTlv(2, '03001b2c3d4e5f') + lldpTlv(3, '00b4') + lldpTlv(5, ascii('SEP001B2C3D4E5F')) + lldpTlv(7, '00240020') +
+  lldpTlv(127, '0080c2010064') + lldpTlv(127, '0012bb01003303') + lldpTlv(127, '0012bb0a' + ascii('CP-8865')) +
+  lldpTlv(8, '11' + '02' + 'fd000000000000000000000000000042' + '02' + '00000003' + '00') + '0000';
+const LLDPD_CDP_V1 =
+  '01788af500010020696e667573696f6e2d67772d30372e77617264332e6578616d706c6500020011000000010101cc00040a6300010003001975706c696e6b20746f207761726420737769746368000400080000001000050022566967696c206669787475726520656e64706f696e7420286c6c6470642900060012566967696c546573742d31303030';
+const cdpTlv = (type: number, value: string): string => u16(type) + u16(value.length / 2 + 4) + value;
+const CDP_V2_SWITCH =
+  '02b40000' + cdpTlv(1, ascii('ward3-access-01')) +
+  cdpTlv(2, '00000002' + '0101cc0004' + '0a1e0002' + '0208aaaa0300000086dd0010' + 'fd000000000000000000000000000002') +
+  cdpTlv(3, ascii('GigabitEthernet1/0/24')) + cdpTlv(4, '00000128') +
+  cdpTlv(5, ascii('Cisco IOS Software, C2960 Software, Version 15.0(2)SE11\nTechnical Support')) + cdpTlv(6, ascii('cisco WS-C2960-24TT-L')) +
+  cdpTlv(9, ascii('WARD3')) + cdpTlv(10, '001e') + cdpTlv(11, '01') + cdpTlv(14, '010064') + cdpTlv(0x14, ascii('ward3-access-01')) + cdpTlv(0x16, '00000001' + '0101cc0004' + '0a1e0002');
+
 const TARGETS: Target[] = [
   {
     // DICOM: dcmtk and Orthanc associations (C-ECHO, C-FIND), an A-ASSOCIATE-RJ and an A-ABORT after them.
@@ -352,6 +418,18 @@ const TARGETS: Target[] = [
       tcp(54017, 21, ...FTP_BRUTE.map(([d, h]): [Direction, Buffer] => [d, hex(h)])),
       tcp(54020, 21, [1, latin1('220-PACS\r\n220 ready\r\n')], [0, latin1('AUTH TLS\r\n')], [1, latin1('234 OK\r\n')]),
     ],
+  },
+  {
+    dissector: new Pop3Dissector(),
+    seeds: [tcp(57078, 110, ...POP3_AUTH_LOGIN.map(([d, t]): [Direction, Buffer] => [d, latin1(t)])), tcp(34472, 110, ...POP3_USER_PASS.map(([d, t]): [Direction, Buffer] => [d, latin1(t)]))],
+  },
+  {
+    dissector: new ImapDissector(),
+    seeds: [tcp(45704, 143, ...IMAP_LOGIN.map(([d, t]): [Direction, Buffer] => [d, latin1(t)])), tcp(45710, 143, ...IMAP_AUTH_LITERAL.map(([d, t]): [Direction, Buffer] => [d, latin1(t)]))],
+  },
+  {
+    dissector: new LdapDissector(),
+    seeds: [tcp(48810, 389, ...LDAP_BINDS.map(([d, h]): [Direction, Buffer] => [d, hex(h)])), tcp(48834, 389, ...LDAP_SASL_STARTTLS.map(([d, h]): [Direction, Buffer] => [d, hex(h)]))],
   },
   {
     // Telnet: built after RFC 854/855 (negotiation, subnegotiation, login prompt).
@@ -402,6 +480,14 @@ const TARGETS: Target[] = [
     dissector: new AstmDissector([5000]),
     seeds: [tcp(50123, 5000, ...ASTM_SESSION.map((t): [Direction, Buffer] => [t === '\x06' ? 1 : 0, latin1(t)])), tcp(50124, 5000, [0, latin1(ASTM_RAW)])],
   },
+  {
+    dissector: frameDissectorAsDatagrams(new LldpDissector()),
+    seeds: [
+      udp(1, 2, [0, LLDPD_LLDP], [0, LLDP_PVID_IPV6]),
+      { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: lldp(Uint8Array.of(8, 0x4f, 0xf9, 1, 2, 3), 'Te1/1/3', 120, 'access-sw-03', 'IOS-XE 17.9', 0x0a010203) }] },
+    ],
+  },
+  { dissector: frameDissectorAsDatagrams(new CdpDissector()), seeds: [udp(1, 2, [0, LLDPD_CDP_V1]), udp(1, 2, [0, CDP_V2_SWITCH])] },
   {
     // POCT1-A: a Hello and an observation, as in test/protocols/poct1a.test.ts.
     dissector: new Poct1aDissector([7001]),

@@ -6,7 +6,7 @@ import { CaptureFormatError } from '../capture/capture-error.js';
 import type { CaptureSink } from '../capture/capture-sink.js';
 import type { PacketRecord } from '../capture/packet-record.js';
 import { ipText, macText } from '../decode/address-text.js';
-import { L3_ARP, L3_IPV4, L3_IPV6, type DecodedPacket } from '../decode/decoded-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, LINK_PROTO_NONE, type DecodedPacket } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
 import { FlowDissection, type DissectionOptions, type ObservationSink } from '../flow/flow-dissection.js';
 import { FlowTable, type FlowEndReason, type FlowTableOptions } from '../flow/flow-table.js';
@@ -15,6 +15,7 @@ import { KEY_STRIDE } from '../flow/flow-key.js';
 import { ServiceNames } from '../flow/service-names.js';
 import type { Dissector } from '../protocols/dissector.js';
 import { DissectorRegistry } from '../protocols/dissector-registry.js';
+import { defaultFrameDissectors, type FrameDissector } from '../protocols/frame-dissector.js';
 import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
 import { defaultDissectors } from '../protocols/index.js';
 import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
@@ -27,6 +28,8 @@ export interface AnalyzerOptions {
   /** Write summary.json, flows.jsonl and observations.jsonl here. */
   outDir?: string;
   dissectors?: readonly Dissector[];
+  /** Dissectors of link-layer frames without IP (LLDP, CDP); default `defaultFrameDissectors()`. */
+  frameDissectors?: readonly FrameDissector[];
   flowTable?: Partial<FlowTableOptions>;
   dissection?: Partial<DissectionOptions>;
   /** Receives every flow as it ends (in addition to flows.jsonl). */
@@ -67,10 +70,13 @@ export class Analyzer implements ObservationSink {
   private readonly started = process.hrtime.bigint();
   private readonly onPacket = (rec: PacketRecord) => this.packet(rec);
   private readonly rawKeys: ReadonlySet<string> | null;
+  /** Frame dissectors indexed by the LINK_PROTO_* they read. */
+  private readonly frameDissectors: (FrameDissector | undefined)[] = [];
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
     this.flows = new FlowTable(options.flowTable);
+    for (const d of options.frameDissectors ?? defaultFrameDissectors()) this.frameDissectors[d.linkProto] = d;
     const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
     this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
     this.flows.setListener({ flowEnd: (id, reason) => this.flowEnd(id, reason) });
@@ -109,7 +115,7 @@ export class Analyzer implements ObservationSink {
     if (p.l3 === L3_IPV4 || p.l3 === L3_IPV6) {
       const id = this.flows.update(p);
       this.dissection.packet(id, p);
-    }
+    } else if (p.linkProto !== LINK_PROTO_NONE) this.linkFrame(p);
     if (p.bindMacOffset >= 0) this.binding(p.l3 === L3_ARP ? 'arp.ip' : 'ndp.ip', p.ts, p.bindBuf, p.bindMacOffset, p.bindIpOffset, p.bindIpLength);
   }
 
@@ -181,6 +187,21 @@ export class Analyzer implements ObservationSink {
     this.options.onFlow?.(record);
   }
 
+
+  /** An LLDP or CDP frame: its facts describe the sending MAC, which has no IP here. */
+  private linkFrame(p: DecodedPacket): void {
+    const dissector = this.frameDissectors[p.linkProto];
+    if (dissector === undefined || p.srcMacOffset < 0) return;
+    const ts = p.ts;
+    const src: Endpoint = { mac: macText(p.frame, p.srcMacOffset), ip: '', port: 0 };
+    const dst: Endpoint = { mac: null, ip: '', port: 0 };
+    try {
+      dissector.frame(p.frame, p.l3Offset, p.frameOffset + p.frameLength - p.l3Offset, (key, value) => this.observe(ts, key, value, src, dst));
+    } catch {
+      // A dissector must not throw (the conformance suite holds it to that); if one does, count it, go on.
+      this.decoder.errors.count(dissector.name, 'dissector threw');
+    }
+  }
 
   private binding(key: string, ts: number, buf: Buffer, macOffset: number, ipOffset: number, ipLength: number): void {
     const ip = ipText(buf, ipOffset, ipLength);

@@ -3,6 +3,13 @@ export const L3_IPV4 = 4;
 export const L3_IPV6 = 6;
 export const L3_ARP = 1;
 
+/** Link-layer protocols handed whole to a frame dissector (src/protocols/frame-dissector.ts). */
+export const LINK_PROTO_NONE = 0;
+/** IEEE 802.1AB LLDP: ether type 0x88cc. */
+export const LINK_PROTO_LLDP = 1;
+/** Cisco Discovery Protocol: 802.2 LLC/SNAP, OUI 00:00:0c, protocol id 0x2000. */
+export const LINK_PROTO_CDP = 2;
+
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_IPIP = 4;
 export const IPPROTO_TCP = 6;
@@ -40,6 +47,11 @@ export class DecodedPacket {
   /** Outer (service) VLAN id when the frame carries two tags, else 0. */
   vlanOuter = 0;
   etherType = 0;
+  /**
+   * A LINK_PROTO_* set by the link layer when the frame is one a frame dissector reads (its PDU then
+   * starts at `l3Offset`); LINK_PROTO_NONE otherwise.
+   */
+  linkProto = LINK_PROTO_NONE;
 
   l3 = L3_NONE;
   l3Offset = 0;
@@ -87,6 +99,7 @@ export class DecodedPacket {
     this.vlan = 0;
     this.vlanOuter = 0;
     this.etherType = 0;
+    this.linkProto = LINK_PROTO_NONE;
     this.l3 = L3_NONE;
     this.ipProto = -1;
     this.fragment = false;

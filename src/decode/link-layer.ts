@@ -11,7 +11,7 @@ import {
   LINKTYPE_RAW,
 } from '../capture/link-type.js';
 import type { DecodeErrors } from './decode-errors.js';
-import type { DecodedPacket } from './decoded-packet.js';
+import { LINK_PROTO_CDP, LINK_PROTO_LLDP, type DecodedPacket } from './decoded-packet.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -89,6 +89,11 @@ function cookedProtocol(p: DecodedPacket, buf: Buffer, protocol: number, offset:
   // Values below 0x0600 are Linux ETH_P_* pseudo protocols (802.3, 802.2 LLC, CAN...), not ether types.
   if (protocol < 0x0600) {
     p.etherType = ETHERTYPE_LLC;
+    // ETH_P_802_2 (4): the 802.2 LLC header follows, as after an 802.3 length field.
+    if (protocol === 0x0004 && isCdpSnap(buf, offset, end)) {
+      p.linkProto = LINK_PROTO_CDP;
+      return offset + 8;
+    }
     return offset;
   }
   return etherTypePayload(p, buf, protocol, offset, end, errors);
@@ -127,6 +132,10 @@ function etherTypePayload(p: DecodedPacket, buf: Buffer, type: number, offset: n
         // Non-zero OUI (Cisco's CDP, for example) means a vendor protocol id, not an ether type.
         if (buf[offset + 3] !== 0 || buf[offset + 4] !== 0 || buf[offset + 5] !== 0) {
           p.etherType = ETHERTYPE_LLC;
+          if (isCdpSnap(buf, offset, end)) {
+            p.linkProto = LINK_PROTO_CDP;
+            return offset + 8;
+          }
           return offset;
         }
         offset += 8;
@@ -161,8 +170,19 @@ function etherTypePayload(p: DecodedPacket, buf: Buffer, type: number, offset: n
       return etherTypeFromIp(p, buf[offset] >> 4, offset, errors, 'mpls');
     }
     p.etherType = type;
+    if (type === ETHERTYPE_LLDP) p.linkProto = LINK_PROTO_LLDP;
     return offset;
   }
+}
+
+/** An 802.2 LLC/SNAP header (AA AA 03) with Cisco's OUI 00:00:0c and protocol id 0x2000: CDP follows. */
+function isCdpSnap(buf: Buffer, offset: number, end: number): boolean {
+  return (
+    end - offset >= 8 &&
+    buf[offset] === 0xaa && buf[offset + 1] === 0xaa && buf[offset + 2] === 0x03 &&
+    buf[offset + 3] === 0x00 && buf[offset + 4] === 0x00 && buf[offset + 5] === 0x0c &&
+    buf[offset + 6] === 0x20 && buf[offset + 7] === 0x00
+  );
 }
 
 export function etherTypeFromIp(p: DecodedPacket, version: number, offset: number, errors: DecodeErrors, layer = 'raw'): number {

@@ -15,6 +15,9 @@ import { SnmpDissector } from './snmp/snmp-dissector.js';
 import { SmbDissector } from './smb/smb-dissector.js';
 import { FtpDissector } from './ftp/ftp-dissector.js';
 import { TelnetDissector } from './telnet/telnet-dissector.js';
+import { Pop3Dissector } from './pop3/pop3-dissector.js';
+import { ImapDissector } from './imap/imap-dissector.js';
+import { LdapDissector } from './ldap/ldap-dissector.js';
 import { RdpDissector } from './rdp/rdp-dissector.js';
 import { RemoteAccessDissector } from './remote_access/remote-access-dissector.js';
 import { DicomDissector } from './dicom/dicom-dissector.js';
@@ -26,7 +29,7 @@ import { Poct1aDissector } from './poct1a/poct1a-dissector.js';
 
 /** Every dissector Vigil runs by default, in port-claim priority order. */
 export function defaultDissectors(): Dissector[] {
-  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector()];
+  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new Pop3Dissector(), new ImapDissector(), new LdapDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector()];
 }
 
 /**

@@ -1,8 +1,14 @@
 /** tshark as an oracle for dissector tests: which captures to read, and its fields per packet. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCaptureFile } from '../../src/capture/capture-reader.js';
+import { LINK_PROTO_NONE } from '../../src/decode/decoded-packet.js';
+import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import type { Dissector } from '../../src/protocols/dissector.js';
+import { frameDissectorAsDatagrams, type FrameDissector } from '../../src/protocols/frame-dissector.js';
 import { feedWhole, type Fact } from '../../src/protocols/harness.js';
 
 export const SHARED = new URL('../../../shared/captures/', import.meta.url);
@@ -90,4 +96,106 @@ export function describeUdpDifferential(
       }
     });
   });
+}
+
+/** One frame a frame dissector reads (LLDP, CDP), as the packet decoder finds it: its number and its PDU (copied). */
+export interface LinkFrame {
+  frameNumber: number;
+  linkProto: number;
+  pdu: Buffer;
+}
+
+/** Every frame of a capture that the link layer hands to a frame dissector, read with Vigil's own reader and decoder. */
+export async function linkFrames(path: string): Promise<LinkFrame[]> {
+  const decoder = new PacketDecoder();
+  const out: LinkFrame[] = [];
+  await readCaptureFile(path, {
+    packet(rec) {
+      const p = decoder.decode(rec);
+      if (p.linkProto === LINK_PROTO_NONE) return;
+      out.push({ frameNumber: rec.frameNumber, linkProto: p.linkProto, pdu: Buffer.from(p.frame.subarray(p.l3Offset, p.frameOffset + p.frameLength)) });
+    },
+  });
+  return out;
+}
+
+/**
+ * Differential test of a frame dissector against tshark, as `describeUdpDifferential` for datagrams: every frame
+ * tshark's `filter` shows must reach the dissector through Vigil's link layer, every value tshark extracts for a
+ * key is emitted, and nothing emitted is a value tshark does not show. `captures`: paths relative to
+ * ../shared/captures (skipped when absent) or absolute (fixtures of this repository).
+ */
+export function describeFrameDifferential(
+  label: string,
+  frames: FrameDissector,
+  captures: readonly string[],
+  filter: string,
+  fields: readonly string[],
+  specs: readonly KeySpec[],
+): void {
+  describe.skipIf(!haveTshark)(`${label} against tshark`, () => {
+    it(`every frame and value tshark shows is found, nothing emitted contradicts it (${captures.length} captures)`, async () => {
+      const dissector = frameDissectorAsDatagrams(frames);
+      const stats = new Map(specs.map((s) => [s.key, { expected: 0, found: 0, emitted: 0, contradicting: [] as string[], missing: [] as string[] }]));
+      const unrouted: string[] = [];
+      let compared = 0;
+      for (const capture of captures) {
+        const url = new URL(capture, SHARED);
+        if (!existsSync(url)) continue;
+        const pdus = new Map((await linkFrames(url.pathname)).filter((f) => f.linkProto === frames.linkProto).map((f) => [f.frameNumber, f.pdu]));
+        for (const row of tsharkRows(capture, filter, ['frame.number', ...fields])) {
+          const pdu = pdus.get(Number(row[0]));
+          if (pdu === undefined) {
+            unrouted.push(`${capture}: frame ${row[0]}`);
+            continue;
+          }
+          compared++;
+          const facts = feedWhole(dissector, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: pdu }] }).facts;
+          for (const spec of specs) {
+            const st = stats.get(spec.key)!;
+            const theirs = spec.tshark(row.slice(1));
+            const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
+            st.expected += theirs.length;
+            st.emitted += ours.length;
+            for (const value of theirs) {
+              if (ours.includes(value)) st.found++;
+              else st.missing.push(`${capture} frame ${row[0]}: ${value}`);
+            }
+            for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${capture} frame ${row[0]}: ${value}`);
+          }
+        }
+      }
+      const lines = [...stats].map(([key, st]) => `${key}: tshark ${st.expected}, found ${st.found} (recall ${st.expected === 0 ? 'n/a' : `${((100 * st.found) / st.expected).toFixed(1)}%`}), emitted ${st.emitted}, contradicting ${st.contradicting.length}`);
+      console.info(`${label} vs tshark (${compared} frames):\n  ${lines.join('\n  ')}`);
+      expect(unrouted, 'frames tshark shows that the link layer did not hand to the dissector').toEqual([]);
+      expect(compared, 'frames compared').toBeGreaterThan(0);
+      for (const [key, st] of stats) {
+        expect(st.missing.slice(0, 5), `${key}: values tshark shows that were not emitted`).toEqual([]);
+        expect(st.contradicting.slice(0, 5), `${key}: values emitted that tshark does not show`).toEqual([]);
+      }
+    });
+  });
+}
+
+/**
+ * A classic pcap (Ethernet link type) of `frames` in a new temporary directory, so tshark can be asked about
+ * frames a test builds; returns its absolute path (left in the OS temporary directory).
+ */
+export function writeEthernetPcap(name: string, frames: readonly Buffer[]): string {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(1, 20);
+  const records = frames.map((frame, i) => {
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(1_700_000_000 + i, 0);
+    record.writeUInt32LE(frame.length, 8);
+    record.writeUInt32LE(frame.length, 12);
+    return Buffer.concat([record, frame]);
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'vigil-tshark-')), name);
+  writeFileSync(path, Buffer.concat([header, ...records]));
+  return path;
 }

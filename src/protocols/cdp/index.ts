@@ -1,0 +1,1 @@
+export { CdpDissector } from './cdp-dissector.js';

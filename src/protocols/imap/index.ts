@@ -1,0 +1,1 @@
+export { ImapDissector, IMAP_PORT, MAX_BANNER } from './imap-dissector.js';

@@ -1,0 +1,1 @@
+export { LldpDissector } from './lldp-dissector.js';
