@@ -6,7 +6,9 @@
  * `baseline.new-peer` (low). Then this analysis is folded into the baseline, which so stays up to date.
  */
 import type { FlowRecord } from '../analyze/flow-record.js';
+import type { Selectable } from 'kysely';
 import type { InventoryStore } from '../store/inventory-store.js';
+import type { BaselineTable } from '../store/schema.js';
 import type { Host } from './alert.js';
 import { host, isLocal } from './detect-util.js';
 import type { FindingSink } from './rule.js';
@@ -126,10 +128,21 @@ export function baselineFindings(c: BaselineCollector, prior: ReadonlyMap<string
 
 /** Folds this analysis into the baselines (counts add up, first and last times widen). */
 export async function saveBaselines(store: InventoryStore, c: BaselineCollector): Promise<void> {
-  const rows: { ip: string; kind: 'service' | 'peer'; value: string; count: number; first_seen: number; last_seen: number }[] = [];
+  const rows: BaselineRow[] = [];
   for (const [ip, seen] of c.hosts)
     for (const [kind, items] of [['service', seen.services], ['peer', seen.peers]] as const)
       for (const [value, v] of items) rows.push({ ip, kind, value, count: v.count, first_seen: v.first, last_seen: v.last });
+  await foldBaselineRows(store, rows);
+}
+
+export type BaselineRow = Selectable<BaselineTable>;
+
+/**
+ * Rows into table `baselines`, in one transaction: counts add up and first and last times widen, except a
+ * `category-device` row, which stays 1 (a device is a device however many analyses saw it).
+ */
+export async function foldBaselineRows(store: InventoryStore, rows: readonly BaselineRow[]): Promise<void> {
+  if (rows.length === 0) return;
   // SQLite's two-argument min()/max() are PostgreSQL's least()/greatest().
   const [lo, hi] = store.dialect === 'postgres' ? ['least', 'greatest'] : ['min', 'max'];
   await store.transaction(async (tx) => {
@@ -139,7 +152,7 @@ export async function saveBaselines(store: InventoryStore, c: BaselineCollector)
         .values(rows.slice(i, i + 200))
         .onConflict((oc) =>
           oc.columns(['ip', 'kind', 'value']).doUpdateSet((eb) => ({
-            count: eb(eb.ref('baselines.count'), '+', eb.ref('excluded.count')),
+            count: eb.case().when(eb.ref('baselines.kind'), '=', 'category-device').then(eb.val(1)).else(eb(eb.ref('baselines.count'), '+', eb.ref('excluded.count'))).end(),
             first_seen: eb.fn(lo, [eb.ref('baselines.first_seen'), eb.ref('excluded.first_seen')]),
             last_seen: eb.fn(hi, [eb.ref('baselines.last_seen'), eb.ref('excluded.last_seen')]),
           })),

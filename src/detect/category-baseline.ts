@@ -20,6 +20,7 @@ import { flowRef, host, isLocal } from './detect-util.js';
 import type { DeviceContext } from './device-context.js';
 import type { FindingSink } from './rule.js';
 import type { Thresholds } from './thresholds.js';
+import { foldBaselineRows } from './baseline.js';
 
 export type CategoryThresholds = Thresholds['baseline.category'];
 
@@ -352,22 +353,5 @@ export async function saveCategoryBaselines(store: InventoryStore, learnt: Categ
     push('category-protocol', b.protocols);
     for (const d of b.devices) rows.push({ ip, kind: 'category-device', value: d, count: 1, first_seen: from, last_seen: to });
   }
-  if (rows.length === 0) return;
-  const [lo, hi] = store.dialect === 'postgres' ? ['least', 'greatest'] : ['min', 'max'];
-  await store.transaction(async (tx) => {
-    for (let i = 0; i < rows.length; i += 200) {
-      await tx.db
-        .insertInto('baselines')
-        .values(rows.slice(i, i + 200))
-        .onConflict((oc) =>
-          oc.columns(['ip', 'kind', 'value']).doUpdateSet((eb) => ({
-            // A device is a device however many analyses saw it; every other row counts samples.
-            count: eb.case().when(eb.ref('baselines.kind'), '=', 'category-device').then(eb.val(1)).else(eb(eb.ref('baselines.count'), '+', eb.ref('excluded.count'))).end(),
-            first_seen: eb.fn(lo, [eb.ref('baselines.first_seen'), eb.ref('excluded.first_seen')]),
-            last_seen: eb.fn(hi, [eb.ref('baselines.last_seen'), eb.ref('excluded.last_seen')]),
-          })),
-        )
-        .execute();
-    }
-  });
+  await foldBaselineRows(store, rows);
 }

@@ -1,3 +1,5 @@
+import { escapedText } from '../escaped-text.js';
+
 /**
  * Text forms shared by the identity dissectors (DHCP, DHCPv6): option strings and bounded hex. Each allocates
  * only the string it returns.
@@ -16,24 +18,7 @@ const scratch = Buffer.allocUnsafe(4 * MAX_TEXT_OCTETS);
  * control character into a log. At most the first 255 octets are read.
  */
 export function optionText(buf: Buffer, from: number, to: number): string {
-  const end = Math.min(to, from + MAX_TEXT_OCTETS, buf.length);
-  let out = 0;
-  for (let i = from; i < end; i++) {
-    const octet = buf[i];
-    if (octet === 0) break;
-    if (octet === 0x5c) {
-      scratch[out++] = 0x5c;
-      scratch[out++] = 0x5c;
-    } else if (octet >= 0x20 && octet < 0x7f) {
-      scratch[out++] = octet;
-    } else {
-      scratch[out++] = 0x5c;
-      scratch[out++] = 0x30 + ((octet / 100) | 0);
-      scratch[out++] = 0x30 + (((octet / 10) | 0) % 10);
-      scratch[out++] = 0x30 + (octet % 10);
-    }
-  }
-  return scratch.toString('latin1', 0, out);
+  return escapedText(buf, from, to, MAX_TEXT_OCTETS, false);
 }
 
 /** Lower-case hex of `buf[from..to)`, at most `max` octets of it. */
