@@ -14,7 +14,7 @@ export interface Thresholds {
   'scan.vertical': { windowS: number; minPorts: number };
   'arp.spoofing': { windowS: number; minClaimedAddresses: number };
   'dhcp.starvation': { windowS: number; minClientMacs: number; minDiscovers: number };
-  'bruteforce.login': { windowS: number; minSessions: number; minHttpFailures: number; maxSessionS: number };
+  'bruteforce.login': { windowS: number; minSessions: number; minHttpFailures: number; minAuthFailures: number; maxSessionS: number };
   'dicom.bulk-query': { windowS: number; minAssociations: number };
   beaconing: { minConnections: number; minIntervalS: number; maxJitter: number; maxPairs: number };
   'dns.tunnelling': { windowS: number; minLongNames: number; minLabelLength: number };

@@ -80,6 +80,15 @@ describe('detection rules', () => {
     });
     expect(a.map((x) => [x.rule, x.evidence.service]).sort()).toEqual([['bruteforce.login', 'http'], ['bruteforce.login', 'ssh']]);
   });
+  it('bruteforce.login: 10 IMAP logins the server refused, not 9, and not 10 spread over two servers', () => {
+    const refusals = (n: number, server: (i: number) => string) => (d: Detector) => {
+      for (let i = 0; i < n; i++) d.raw(fact('imap.auth_failed', (i % 3) + 1, server(i), '10.0.0.9', { ts: i, sport: 143, dport: 50000 + i }));
+    };
+    expect(run(refusals(9, () => '10.0.1.3'))).toEqual([]);
+    expect(run(refusals(10, (i) => `10.0.1.${3 + (i % 2)}`))).toEqual([]);
+    const a = run(refusals(10, () => '10.0.1.3'));
+    expect(a.map((x) => [x.rule, x.evidence.service, x.evidence.failures, x.device.ip])).toEqual([['bruteforce.login', 'imap', 10, '10.0.1.3']]);
+  });
   it('cleartext.credentials: low, and raised to medium on a life-sustaining device but not beyond', () => {
     const a = run((d) => d.raw(fact('ftp.login_seen', true, '10.0.0.9', '10.0.1.1', { dport: 21 })));
     expect(a.map((x) => [x.rule, x.severity])).toEqual([['cleartext.credentials', 'low']]);

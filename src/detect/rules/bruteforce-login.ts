@@ -2,7 +2,9 @@
  * `bruteforce.login`: password guessing. Against SSH, FTP, telnet and RDP, the passwords are encrypted or
  * the failures not reported, so the shape is counted: `minSessions` short sessions from one client to one
  * server's login service within the window (a person logs in once; a guesser reconnects after each few
- * tries). Against HTTP, the server's 401 answers (`http.status`, every one) are counted.
+ * tries). Against HTTP, the server's 401 answers (`http.status`, every one) are counted; against POP3,
+ * IMAP and LDAP, the failures the server reports (`pop3.auth_failed`, `imap.auth_failed`,
+ * `ldap.auth_failed`: one per refused login), `minAuthFailures` from one client to one server.
  */
 import type { FlowRecord } from '../../analyze/flow-record.js';
 import type { Observation } from '../../protocols/observation.js';
@@ -13,9 +15,11 @@ import type { Thresholds } from '../thresholds.js';
 
 const LOGIN_PORTS: Record<number, string> = { 21: 'ftp', 22: 'ssh', 23: 'telnet', 3389: 'rdp' };
 const LOGIN_SERVICES = new Set(['ftp', 'ssh', 'telnet', 'rdp']);
+/** Facts a server sends for each refused login, by the service they name. */
+const FAILURE_KEYS: Record<string, string> = { 'pop3.auth_failed': 'pop3', 'imap.auth_failed': 'imap', 'ldap.auth_failed': 'ldap' };
 
 export function bruteForceRule(t: Thresholds): DetectionRule {
-  const { windowS, minSessions, minHttpFailures, maxSessionS } = t['bruteforce.login'];
+  const { windowS, minSessions, minHttpFailures, minAuthFailures, maxSessionS } = t['bruteforce.login'];
   const counter = new WindowedCounter(windowS);
   const samples = new Map<string, FlowRef[]>();
   function count(key: string, ts: number, threshold: number, ref: FlowRef | null): number | null {
@@ -27,7 +31,7 @@ export function bruteForceRule(t: Thresholds): DetectionRule {
   }
   return {
     id: 'bruteforce.login',
-    rawKeys: ['http.status'],
+    rawKeys: ['http.status', ...Object.keys(FAILURE_KEYS)],
     flow(f: FlowRecord, out: FindingSink) {
       if (f.proto !== 'tcp') return;
       const service = f.service && LOGIN_SERVICES.has(f.service) ? f.service : LOGIN_PORTS[f.responder.port];
@@ -50,20 +54,21 @@ export function bruteForceRule(t: Thresholds): DetectionRule {
       });
     },
     raw(o: Observation, out: FindingSink) {
-      if (o.value !== 401) return;
-      // The 401 comes from the server: the guesser is its destination.
-      const key = `${o.dst.ip}>${o.src.ip}|http`;
-      const n = count(key, o.ts, minHttpFailures, null);
+      const service = o.key === 'http.status' ? (o.value === 401 ? 'http' : undefined) : FAILURE_KEYS[o.key];
+      if (service === undefined) return;
+      // The refusal comes from the server: the guesser is its destination.
+      const key = `${o.dst.ip}>${o.src.ip}|${service}`;
+      const n = count(key, o.ts, service === 'http' ? minHttpFailures : minAuthFailures, null);
       if (n === null) return;
       out.raise({
         rule: 'bruteforce.login',
         severity: 'high',
-        title: `HTTP password guessing on ${o.src.ip}`,
-        description: `${o.src.ip} refused ${n} requests from ${o.dst.ip} with 401 within ${windowS} s.`,
+        title: `${service.toUpperCase()} password guessing on ${o.src.ip}`,
+        description: service === 'http' ? `${o.src.ip} refused ${n} requests from ${o.dst.ip} with 401 within ${windowS} s.` : `${o.src.ip} refused ${n} ${service} logins from ${o.dst.ip} within ${windowS} s.`,
         ts: o.ts,
         src: host(o.dst),
         dst: host(o.src),
-        evidence: { service: 'http', failures: n, windowS },
+        evidence: { service, failures: n, windowS },
       });
     },
   };
