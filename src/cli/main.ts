@@ -82,6 +82,7 @@ program
   .option('--no-detect', 'no threat detection at the sensor')
   .option('--ioc <file>', 'indicators of compromise, CSV or STIX 2.1 bundle (repeatable)', repeatable)
   .option('--approved <file>', 'approved destinations (repeatable)', repeatable)
+  .option('--zone-policy <file>', 'zone policy for segmentation.violation (repeatable; see vigil analyze)', repeatable)
   .option('--packet-store <dir>', 'keep every packet in a rolling store here, at the sensor')
   .option('--flush-timeout <seconds>', 'at the end, how long to keep trying to empty the spool (default 30)', positiveInt('--flush-timeout'))
   .option('-o, --out <dir>', 'write summary.json, flows.jsonl and observations.jsonl to this folder (without --publish)')

@@ -19,6 +19,7 @@ export interface PublishSensorOptions {
   detect?: boolean;
   ioc?: string[];
   approved?: string[];
+  zonePolicy?: string[];
   dissectors?: string;
   filter?: string;
   duration?: number;
@@ -47,6 +48,7 @@ export async function publishSensorCommand(o: PublishSensorOptions): Promise<num
     detect: o.detect !== false,
     ioc: o.ioc,
     approved: o.approved,
+    zonePolicy: o.zonePolicy,
     dissectors: o.dissectors,
     flushTimeoutS: o.flushTimeout ?? 30,
     ...(packets ? { onPacket: (rec, p) => packets.onPacket(rec, p) } : {}),

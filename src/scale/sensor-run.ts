@@ -15,6 +15,7 @@ import { Detector } from '../detect/detector.js';
 import { loadApproved } from '../detect/approved.js';
 import { InventoryCollector, WORKFLOW_KEYS } from '../inventory/inventory-collector.js';
 import { loadSiteFile, type SiteZone } from '../inventory/site-zones.js';
+import { loadZonePolicy, type ZonePolicy } from '../detect/zone-policy.js';
 import { selectDissectors } from '../protocols/index.js';
 import { openNatsLink, type NatsLink } from './nats-link.js';
 import { buildWindow, NAME_PATTERN, serializeWindow } from './sensor-window.js';
@@ -38,6 +39,8 @@ export interface SensorRunOptions {
   detect: boolean;
   ioc?: string[];
   approved?: string[];
+  /** Zone policy files for `segmentation.violation` (default: the bundled one). */
+  zonePolicy?: string[];
   dissectors?: string;
   /** Seconds to keep trying to empty the spool at the end before leaving the rest for the next start. */
   flushTimeoutS: number;
@@ -70,6 +73,7 @@ export class SensorRun {
   readonly analyzer: Analyzer;
   readonly spool: WindowSpool;
   private readonly zones: SiteZone[];
+  private readonly zonePolicy: ZonePolicy | null;
   private link: NatsLink | null = null;
   private publisher: WindowPublisher | null = null;
   private draining: Promise<void> = Promise.resolve();
@@ -83,6 +87,8 @@ export class SensorRun {
     this.sensor = o.sensorId ?? defaultSensorId(o.site);
     if (!NAME_PATTERN.test(this.sensor)) throw new SensorNameError(`sensor id ${JSON.stringify(this.sensor)}: use letters, digits, - and _ only`);
     this.zones = o.zonesFile ? loadSiteFile(o.zonesFile) : [];
+    // Read once, at start: a bad policy file stops the sensor before it captures anything.
+    this.zonePolicy = o.detect ? loadZonePolicy(o.zonePolicy ?? []) : null;
     this.spool = new WindowSpool(o.spoolDir, this.sensor, o.spoolMaxBytes, (w, why) => o.log(`dropped window ${w.batch} (${w.bytes} bytes): ${why}`));
     this.detector = o.detect ? this.newDetector() : null;
     const raw = new Set([...WORKFLOW_KEYS, ...(this.detector?.rawKeys ?? [])]);
@@ -126,7 +132,7 @@ export class SensorRun {
   }
 
   private newDetector(): Detector {
-    return new Detector({ iocFiles: this.o.ioc, approved: loadApproved(this.o.approved ?? []) });
+    return new Detector({ iocFiles: this.o.ioc, approved: loadApproved(this.o.approved ?? []), zones: this.zones, zonePolicy: this.zonePolicy ?? undefined });
   }
 
   /** Connects to NATS, and publishes whatever an earlier run left in the spool. Unreachable NATS is not fatal. */

@@ -2,14 +2,16 @@
  * `vigil sensor --publish` and `vigil central` through the real launcher: wrong calls are refused with
  * a reason, and a sensor that cannot reach NATS keeps its window (and its packets) and says so.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, vigil } from '../cli/cli-helpers.js';
 import { freePort } from './private-servers.js';
+import { parseWindow } from '../../src/scale/sensor-window.js';
 
 const DEMO = join(ROOT, 'data/demo/hospital-demo.pcapng.gz');
+const DEMO_SITE = join(ROOT, 'data/demo/hospital-demo.site.yaml');
 
 describe('sensor and central on the command line', () => {
   let dir: string;
@@ -45,6 +47,22 @@ describe('sensor and central on the command line', () => {
     expect(r.stderr).toMatch(/cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+/);
     expect(readdirSync(spool).filter((f) => f.endsWith('.window.gz'))).toHaveLength(1);
     expect(readdirSync(packets).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.skipIf(!existsSync(DEMO))('judges segmentation against the zone policy at the sensor, with the site file it sends, and refuses a bad policy', () => {
+    const spool = join(dir, 'spool-zones');
+    const r = vigil(['sensor', '-r', DEMO, '--site', 'north', '--site-file', DEMO_SITE, '--publish', closed, '--spool', spool, '--flush-timeout', '1']);
+    expect(r.status).toBe(3);
+    const file = readdirSync(spool).find((f) => f.endsWith('.window.gz'))!;
+    const w = parseWindow(readFileSync(join(spool, file)));
+    const rules = new Set(w.alerts.map((a) => a.rule));
+    // The demo hospital's guest laptop reaches a clinical VLAN (a labelled hazard).
+    expect(rules.has('segmentation.violation')).toBe(true);
+    const bad = join(dir, 'bad-policy.yaml');
+    writeFileSync(bad, 'rules:\n  - from: kind:guest\n    action: maybe\n');
+    const refused = vigil(['sensor', '-r', DEMO, '--site', 'north', '--site-file', DEMO_SITE, '--zone-policy', bad, '--publish', closed, '--spool', join(dir, 'spool-bad')]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('bad-policy.yaml');
   }, 120_000);
 
   it('a central service that cannot reach NATS says where it tried', () => {
