@@ -9,7 +9,7 @@ import { LINK_PROTO_CDP, LINK_PROTO_LLDP, LINK_PROTO_NONE } from '../../src/deco
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import { CdpDissector } from '../../src/protocols/cdp/index.js';
 import { frameDissectorAsDatagrams } from '../../src/protocols/frame-dissector.js';
-import { feedWhole, type Fact } from '../../src/protocols/harness.js';
+import type { Fact } from '../../src/protocols/harness.js';
 import type { Observation } from '../../src/protocols/observation.js';
 import { analyzeCommand } from '../../src/cli/analyze-command.js';
 import { candidatesFor } from '../../src/inventory/attribute-resolver.js';
@@ -19,6 +19,7 @@ import { loadAttributeKnowledge } from '../../src/inventory/knowledge.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
 import { LldpDissector } from '../../src/protocols/lldp/index.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
+import { fact, frameFacts, frameVector } from './frame-vectors.js';
 import { describeFrameDifferential, haveShared, linkFrames, list, SHARED, writeEthernetPcap } from './tshark-fields.js';
 
 // Real CDP: Zeek's cdp-v1.pcap (a Cisco 1601 router), read from ../shared at run time and never copied; and
@@ -32,17 +33,7 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/discovery/lldpd-cdp.pcapng', 
 
 const dissector = new CdpDissector();
 const asDatagrams = frameDissectorAsDatagrams(dissector);
-const fact = (key: string, value: Fact['value']): Fact => ({ key, value, from: 0 });
-const frameVector = (name: string, pdu: Buffer, expected: Fact[], exact = true): ConformanceVector => ({
-  name,
-  transport: 'udp',
-  originatorPort: 1,
-  responderPort: 2,
-  segments: [{ dir: 0, bytes: pdu }],
-  expected,
-  exact,
-});
-const facts = (pdu: Buffer): Fact[] => feedWhole(asDatagrams, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: pdu }] }).facts;
+const facts = (pdu: Buffer): Fact[] => frameFacts(dissector, pdu);
 
 const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 const u32 = (n: number): Buffer => Buffer.from([n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
@@ -221,10 +212,7 @@ describe('CDP and LLDP facts in the inventory', () => {
   });
 
   it('an LLDP-MED endpoint: hostname from the system name, vendor, model, serial and firmware from the inventory TLVs', () => {
-    const lldpFacts = feedWhole(frameDissectorAsDatagrams(new LldpDissector()), {
-      transport: 'udp', originatorPort: 1, responderPort: 2,
-      segments: [{ dir: 0, bytes: lldpFixture[0].pdu }],
-    }).facts;
+    const lldpFacts = frameFacts(new LldpDissector(), lldpFixture[0].pdu);
     const c = candidates(lldpFacts, '02:00:5e:10:00:01');
     expect(c).toContain('hostname=infusion-gw-07 (field:lldp.system_name)');
     expect(c).toContain('vendor=Example Medical (field:lldp.med.manufacturer)');

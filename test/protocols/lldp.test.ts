@@ -6,11 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
 import { LINK_PROTO_LLDP } from '../../src/decode/decoded-packet.js';
 import { frameDissectorAsDatagrams } from '../../src/protocols/frame-dissector.js';
-import { feedWhole, type Fact } from '../../src/protocols/harness.js';
+import type { Fact } from '../../src/protocols/harness.js';
 import { LldpDissector } from '../../src/protocols/lldp/index.js';
 import type { Observation } from '../../src/protocols/observation.js';
 import { lldp } from '../../src/simulate/protocols.js';
 import { describeConformance, type ConformanceVector } from './conformance.js';
+import { fact, frameFacts, frameVector } from './frame-vectors.js';
 import { describeFrameDifferential, haveShared, linkFrames, list, SHARED, writeEthernetPcap } from './tshark-fields.js';
 
 // Real LLDPDUs: Zeek's lldp.pcap (one SMC switch frame), read from ../shared at run time and never copied; and
@@ -24,17 +25,7 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/discovery/lldpd-cdp.pcapng', 
 
 const dissector = new LldpDissector();
 const asDatagrams = frameDissectorAsDatagrams(dissector);
-const fact = (key: string, value: Fact['value']): Fact => ({ key, value, from: 0 });
-const frameVector = (name: string, pdu: Buffer, expected: Fact[], exact = true): ConformanceVector => ({
-  name,
-  transport: 'udp',
-  originatorPort: 1,
-  responderPort: 2,
-  segments: [{ dir: 0, bytes: pdu }],
-  expected,
-  exact,
-});
-const facts = (pdu: Buffer): Fact[] => feedWhole(asDatagrams, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: pdu }] }).facts;
+const facts = (pdu: Buffer): Fact[] => frameFacts(dissector, pdu);
 
 /** An LLDP TLV: 7-bit type, 9-bit length, value. */
 const tlv = (type: number, value: Buffer): Buffer => Buffer.concat([Buffer.from([(type << 1) | (value.length >> 8), value.length & 0xff]), value]);
