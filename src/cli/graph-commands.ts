@@ -57,12 +57,12 @@ export async function chokePointsCommand(options: { db?: string; json?: boolean;
   const store = await InventoryStore.open(options.db ?? defaultDbLocation());
   try {
     const graph = await DeviceGraph.load(store, LateralMovement.load());
-    const ranked = chokePoints(graph, options.limit ?? 20);
+    const ranked = chokePoints(graph, options.limit ?? 20, undefined, await recogniseWorkflows(store));
     if (options.json) process.stdout.write(JSON.stringify(ranked, null, 2) + '\n');
     else {
-      process.stdout.write(`Choke points among ${graph.size} devices and ${graph.edgeCount} observed device pairs (cut off: devices separated from the rest if it goes; betweenness: share of shortest paths through it)\n`);
-      process.stdout.write(`  ${'DEVICE'.padEnd(24)} ${'CATEGORY'.padEnd(20)} ${'ROLE'.padEnd(18)} CUT OFF  BETWEENNESS\n`);
-      for (const c of ranked) process.stdout.write(`  ${c.device.label.padEnd(24)} ${(c.device.category ?? '').padEnd(20)} ${(c.device.role ?? '').padEnd(18)} ${String(c.isolates).padStart(7)}  ${c.betweenness.toFixed(4)}\n`);
+      process.stdout.write(`Choke points among ${graph.size} devices and ${graph.edgeCount} observed device pairs (cut off: devices separated from the rest if it goes; workflow devices: devices whose clinical workflows it is the hub of; betweenness: share of shortest paths through it)\n`);
+      process.stdout.write(`  ${'DEVICE'.padEnd(24)} ${'CATEGORY'.padEnd(20)} ${'ROLE'.padEnd(18)} CUT OFF  WORKFLOW DEVICES  BETWEENNESS\n`);
+      for (const c of ranked) process.stdout.write(`  ${c.device.label.padEnd(24)} ${(c.device.category ?? '').padEnd(20)} ${(c.device.role ?? '').padEnd(18)} ${String(c.isolates).padStart(7)}  ${`${c.workflowDevices} (${c.workflows})`.padStart(16)}  ${c.betweenness.toFixed(4)}\n`);
     }
     return 0;
   } finally {

@@ -1,4 +1,5 @@
 import type { DeviceGraph, GraphDevice } from './device-graph.js';
+import type { WorkflowInstance } from './workflows.js';
 
 export interface ChokePoint {
   device: GraphDevice;
@@ -6,6 +7,9 @@ export interface ChokePoint {
   isolates: number;
   /** Share of shortest paths through it (sampled Brandes betweenness, normalised to 0..1). */
   betweenness: number;
+  /** Clinical workflows it is the hub of (a PACS, an interface engine), and the member devices that lose them. */
+  workflows: number;
+  workflowDevices: number;
 }
 
 /** Undirected neighbour lists in CSR form, each pair once. */
@@ -138,11 +142,25 @@ export function betweenness(g: DeviceGraph, samples = 64): Float64Array {
 }
 
 /** Devices ranked by how much of the network they hold together. */
-export function chokePoints(g: DeviceGraph, limit = 20, samples = 64): ChokePoint[] {
+/**
+ * Devices ranked by what their loss cuts: devices cut off from the rest first, then the devices whose
+ * clinical workflows stop (those it is the hub of, with `workflows`), then its share of shortest paths.
+ */
+export function chokePoints(g: DeviceGraph, limit = 20, samples = 64, workflows: readonly WorkflowInstance[] = []): ChokePoint[] {
   const cut = articulationPoints(g);
   const bc = betweenness(g, samples);
+  const hubOf = new Map<number, { workflows: number; devices: Set<number> }>();
+  for (const w of workflows) {
+    let h = hubOf.get(w.hub.id);
+    if (!h) hubOf.set(w.hub.id, (h = { workflows: 0, devices: new Set() }));
+    h.workflows++;
+    for (const m of w.members) h.devices.add(m.id);
+  }
   const ranked: ChokePoint[] = [];
-  for (let v = 0; v < g.size; v++) if (cut[v] > 0 || bc[v] > 0) ranked.push({ device: g.devices[v], isolates: cut[v], betweenness: Math.round(bc[v] * 1e6) / 1e6 });
-  ranked.sort((a, b) => b.isolates - a.isolates || b.betweenness - a.betweenness || a.device.id - b.device.id);
+  for (let v = 0; v < g.size; v++) {
+    const hub = hubOf.get(g.devices[v].id);
+    if (cut[v] > 0 || bc[v] > 0 || (hub && hub.devices.size > 0)) ranked.push({ device: g.devices[v], isolates: cut[v], betweenness: Math.round(bc[v] * 1e6) / 1e6, workflows: hub?.workflows ?? 0, workflowDevices: hub?.devices.size ?? 0 });
+  }
+  ranked.sort((a, b) => b.isolates - a.isolates || b.workflowDevices - a.workflowDevices || b.betweenness - a.betweenness || a.device.id - b.device.id);
   return ranked.slice(0, limit);
 }

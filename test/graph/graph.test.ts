@@ -54,6 +54,25 @@ describe('choke points', () => {
     expect(chokePoints(g)[0].device.id).toBe(2);
   });
 
+  it('ranks a workflow hub that cuts nothing apart and carries no path by the devices whose workflows stop with it', () => {
+    // A ring 11-12-13-20 carries the paths; 10, an interface engine, receives HL7 from 11 and 12, which also talk directly.
+    const ring = new DeviceGraph([dev(10, 'hl7-engine'), dev(11), dev(12), dev(13), dev(20, 'server')], [
+      { from: 11, to: 10, service: 'tcp/2575 hl7', lateral: true },
+      { from: 12, to: 10, service: 'tcp/2575 hl7', lateral: true },
+      { from: 11, to: 12, service: 'x', lateral: true },
+      { from: 12, to: 13, service: 'x', lateral: true },
+      { from: 13, to: 20, service: 'x', lateral: true },
+      { from: 20, to: 11, service: 'x', lateral: true },
+    ]);
+    const member = (id: number) => ({ id, label: `d${id}`, category: null, part: 'sender', flows: 1, evidence: [], services: ['tcp/2575'] });
+    const engine = { workflow: 'hl7-results', name: 'Results', hub: { id: 10, label: 'd10', category: 'hl7-engine', part: 'receiver' }, members: [member(11), member(12)], flows: 2, firstSeen: 0, lastSeen: 1 };
+    // Without workflows the engine is not a choke point at all: it cuts nothing off and no shortest path needs it.
+    expect(chokePoints(ring, 5, 64).map((c) => c.device.id)).not.toContain(10);
+    const ranked = chokePoints(ring, 5, 64, [engine]);
+    expect(ranked.every((c) => c.isolates === 0)).toBe(true);
+    expect(ranked[0]).toMatchObject({ device: { id: 10 }, workflows: 1, workflowDevices: 2, betweenness: 0 });
+  });
+
   it('exact betweenness when every source is sampled (a path a-b-c: b carries every a..c path)', () => {
     const path = new DeviceGraph([dev(1), dev(2), dev(3)], [
       { from: 1, to: 2, service: 'x', lateral: true },

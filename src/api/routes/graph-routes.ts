@@ -82,8 +82,11 @@ export function graphRoutes(routes: RouteTable, s: ServerServices): void {
     url: '/api/choke-points',
     role: 'viewer',
     tag: 'graph',
-    summary: 'Devices whose loss cuts the network apart or carries the most paths',
+    summary: 'Devices whose loss cuts the network apart, stops the most devices\' clinical workflows, or carries the most paths',
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(20) }),
-    handler: async ({ query }) => chokePoints((await s.graphs.get()).graph, query.limit),
+    handler: async ({ query }) => {
+      const { graph, workflows } = await s.graphs.get();
+      return chokePoints(graph, query.limit, undefined, workflows);
+    },
   });
 }
