@@ -1,3 +1,5 @@
+import { writeDecimalEscape } from './dns/dns-name.js';
+
 /**
  * Protocol strings as text a log can hold: printable ASCII as is, `\\` for the backslash and `\DDD`
  * (decimal, as DNS master files do, RFC 1035 §5.1) for every other octet, so a value never smuggles a
@@ -31,12 +33,7 @@ export function escapedText(buf: Buffer, from: number, to: number, maxOctets: nu
       scratch[out++] = 0x5c;
     } else if (octet >= 0x20 && octet < 0x7f) {
       scratch[out++] = octet;
-    } else {
-      scratch[out++] = 0x5c;
-      scratch[out++] = 0x30 + ((octet / 100) | 0);
-      scratch[out++] = 0x30 + (((octet / 10) | 0) % 10);
-      scratch[out++] = 0x30 + (octet % 10);
-    }
+    } else out = writeDecimalEscape(scratch, out, octet);
   }
   if (foldLineBreaks) while (out > 0 && scratch[out - 1] === 0x20) out--;
   return scratch.toString('latin1', 0, out);

@@ -10,6 +10,7 @@ import { PacketDecoder } from '../../src/decode/packet-decoder.js';
 import type { Dissector } from '../../src/protocols/dissector.js';
 import { frameDissectorAsDatagrams, type FrameDissector } from '../../src/protocols/frame-dissector.js';
 import { feedWhole, type Fact } from '../../src/protocols/harness.js';
+import { pcapOf } from '../differential/port-reuse.js';
 
 export const SHARED = new URL('../../../shared/captures/', import.meta.url);
 export const haveShared = existsSync(SHARED);
@@ -39,6 +40,33 @@ export function tsharkRows(capture: string, filter: string, fields: readonly str
 export const list = (field: string | undefined): string[] => (field === undefined || field === '' ? [] : field.split('|'));
 
 /** One observation key compared with tshark: its values per packet on each side, in the same text form. */
+interface KeyStats {
+  subsetOnly: boolean;
+  expected: number;
+  found: number;
+  emitted: number;
+  contradicting: string[];
+  missing: string[];
+}
+
+const keyStats = (specs: readonly KeySpec[]): Map<string, KeyStats> => new Map(specs.map((s) => [s.key, { subsetOnly: s.subsetOnly === true, expected: 0, found: 0, emitted: 0, contradicting: [], missing: [] }]));
+
+/** One packet's (or frame's) tshark row against the facts emitted for it, key by key. */
+function compareRow(stats: Map<string, KeyStats>, specs: readonly KeySpec[], row: string[], facts: readonly Fact[], where: string, detail: string): void {
+  for (const spec of specs) {
+    const st = stats.get(spec.key)!;
+    const theirs = spec.tshark(row);
+    const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
+    st.expected += theirs.length;
+    st.emitted += ours.length;
+    for (const value of theirs) {
+      if (ours.includes(value)) st.found++;
+      else st.missing.push(`${where}: ${value}${detail}`);
+    }
+    for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${where}: ${value}`);
+  }
+}
+
 export interface KeySpec {
   key: string;
   /** tshark's values for this key in one packet (already restricted to packets where the key applies). */
@@ -63,25 +91,14 @@ export function describeUdpDifferential(
 ): void {
   describe.skipIf(!haveShared || !haveTshark)(`${label} against tshark`, () => {
     it(`every value tshark shows is emitted, nothing emitted contradicts it (${captures.length} captures)`, () => {
-      const stats = new Map(specs.map((s) => [s.key, { subsetOnly: s.subsetOnly === true, expected: 0, found: 0, emitted: 0, contradicting: [] as string[], missing: [] as string[] }]));
+      const stats = keyStats(specs);
       for (const capture of captures) {
         if (!existsSync(new URL(capture, SHARED))) continue;
         for (const row of tsharkRows(capture, `${filter} && udp && !icmp && !icmpv6`, ['udp.payload', ...fields])) {
           const payload = row[0];
           const bytes = Buffer.from(payload, 'hex');
           const facts = feedWhole(dissector, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes }] }).facts;
-          for (const spec of specs) {
-            const st = stats.get(spec.key)!;
-            const theirs = spec.tshark(row.slice(1));
-            const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
-            st.expected += theirs.length;
-            st.emitted += ours.length;
-            for (const value of theirs) {
-              if (ours.includes(value)) st.found++;
-              else st.missing.push(`${capture}: ${value} (payload ${payload.slice(0, 80)}…)`);
-            }
-            for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${capture}: ${value}`);
-          }
+          compareRow(stats, specs, row.slice(1), facts, capture, ` (payload ${payload.slice(0, 80)}…)`);
         }
       }
       const lines: string[] = [];
@@ -136,7 +153,7 @@ export function describeFrameDifferential(
   describe.skipIf(!haveTshark)(`${label} against tshark`, () => {
     it(`every frame and value tshark shows is found, nothing emitted contradicts it (${captures.length} captures)`, async () => {
       const dissector = frameDissectorAsDatagrams(frames);
-      const stats = new Map(specs.map((s) => [s.key, { expected: 0, found: 0, emitted: 0, contradicting: [] as string[], missing: [] as string[] }]));
+      const stats = keyStats(specs);
       const unrouted: string[] = [];
       let compared = 0;
       for (const capture of captures) {
@@ -151,18 +168,7 @@ export function describeFrameDifferential(
           }
           compared++;
           const facts = feedWhole(dissector, { transport: 'udp', originatorPort: 1, responderPort: 2, segments: [{ dir: 0, bytes: pdu }] }).facts;
-          for (const spec of specs) {
-            const st = stats.get(spec.key)!;
-            const theirs = spec.tshark(row.slice(1));
-            const ours = spec.ours ? spec.ours(facts) : facts.filter((f) => f.key === spec.key).map((f) => String(f.value));
-            st.expected += theirs.length;
-            st.emitted += ours.length;
-            for (const value of theirs) {
-              if (ours.includes(value)) st.found++;
-              else st.missing.push(`${capture} frame ${row[0]}: ${value}`);
-            }
-            for (const value of ours) if (!theirs.includes(value)) st.contradicting.push(`${capture} frame ${row[0]}: ${value}`);
-          }
+          compareRow(stats, specs, row.slice(1), facts, `${capture} frame ${row[0]}`, '');
         }
       }
       const lines = [...stats].map(([key, st]) => `${key}: tshark ${st.expected}, found ${st.found} (recall ${st.expected === 0 ? 'n/a' : `${((100 * st.found) / st.expected).toFixed(1)}%`}), emitted ${st.emitted}, contradicting ${st.contradicting.length}`);
@@ -182,20 +188,7 @@ export function describeFrameDifferential(
  * frames a test builds; returns its absolute path (left in the OS temporary directory).
  */
 export function writeEthernetPcap(name: string, frames: readonly Buffer[]): string {
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
-  const records = frames.map((frame, i) => {
-    const record = Buffer.alloc(16);
-    record.writeUInt32LE(1_700_000_000 + i, 0);
-    record.writeUInt32LE(frame.length, 8);
-    record.writeUInt32LE(frame.length, 12);
-    return Buffer.concat([record, frame]);
-  });
   const path = join(mkdtempSync(join(tmpdir(), 'vigil-tshark-')), name);
-  writeFileSync(path, Buffer.concat([header, ...records]));
+  writeFileSync(path, pcapOf([...frames]));
   return path;
 }

@@ -1,3 +1,4 @@
+import { writeDecimalEscape } from '../dns/dns-name.js';
 import { escapedText } from '../escaped-text.js';
 
 /**
@@ -49,12 +50,7 @@ export function wireNameText(buf: Buffer, from: number, to: number): string | nu
       } else if (octet === 0x2e || octet === 0x5c) {
         scratch[out++] = 0x5c;
         scratch[out++] = octet;
-      } else {
-        scratch[out++] = 0x5c;
-        scratch[out++] = 0x30 + ((octet / 100) | 0);
-        scratch[out++] = 0x30 + (((octet / 10) | 0) % 10);
-        scratch[out++] = 0x30 + (octet % 10);
-      }
+      } else out = writeDecimalEscape(scratch, out, octet);
     }
     pos += 1 + length;
   }
