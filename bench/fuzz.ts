@@ -40,6 +40,7 @@ import { Poct1aDissector } from '../src/protocols/poct1a/index.js';
 import { CdpDissector } from '../src/protocols/cdp/index.js';
 import { frameDissectorAsDatagrams } from '../src/protocols/frame-dissector.js';
 import { LldpDissector } from '../src/protocols/lldp/index.js';
+import { tcpFingerprintAsDatagrams } from '../src/protocols/tcp-fingerprint/tcp-fingerprint-datagrams.js';
 import { lldp } from '../src/simulate/protocols.js';
 import { describeVector, feed, mulberry32, mutateVector, planSplit, randomInt, randomVector, type Vector } from '../src/protocols/harness.js';
 
@@ -49,6 +50,10 @@ interface Target {
 }
 
 const hex = (text: string): Buffer => Buffer.from(text, 'hex');
+const LINUX_SYN = '4500003c4d2a40004006d7720a01010a0a010114a9f801bb1122334400000000a0027210cbb00000020405b40402080a010203040000000001030307';
+const LINUX_SYNACK = '4500003c000040004006249d0a0101140a01010a01bba9f85566778811223345a012390821a10000020405b40402080a0a0b0c0d0102030401030307';
+const NMAP_T1 = '4500003c3c1f0000340634460a0101420a010114ee4900167a1c3e551d3f52a1a002000111fc000003030a01020405b4080affffffff000000000402';
+
 const udp = (originatorPort: number, responderPort: number, ...datagrams: Array<[Direction, string]>): Vector => ({
   transport: 'udp',
   originatorPort,
@@ -488,6 +493,15 @@ const TARGETS: Target[] = [
     ],
   },
   { dissector: frameDissectorAsDatagrams(new CdpDissector()), seeds: [udp(1, 2, [0, LLDPD_CDP_V1]), udp(1, 2, [0, CDP_V2_SWITCH])] },
+  {
+    // p0f SYN fingerprints: each datagram one raw IPv4 packet (tcpFingerprintAsDatagrams). A Linux SYN and its
+    // SYN+ACK, and Nmap's OS-detection probe T1, as in test/protocols/tcp-fingerprint.test.ts.
+    dissector: tcpFingerprintAsDatagrams(),
+    seeds: [
+      udp(1, 2, [0, LINUX_SYN], [1, LINUX_SYNACK]),
+      udp(1, 2, [0, NMAP_T1]),
+    ],
+  },
   {
     // POCT1-A: a Hello and an observation, as in test/protocols/poct1a.test.ts.
     dissector: new Poct1aDissector([7001]),

@@ -6,7 +6,7 @@ import { CaptureFormatError } from '../capture/capture-error.js';
 import type { CaptureSink } from '../capture/capture-sink.js';
 import type { PacketRecord } from '../capture/packet-record.js';
 import { ipText, macText } from '../decode/address-text.js';
-import { L3_ARP, L3_IPV4, L3_IPV6, LINK_PROTO_NONE, type DecodedPacket } from '../decode/decoded-packet.js';
+import { L3_ARP, L3_IPV4, L3_IPV6, LINK_PROTO_NONE, TCP_SYN, type DecodedPacket } from '../decode/decoded-packet.js';
 import { PacketDecoder } from '../decode/packet-decoder.js';
 import { FlowDissection, type DissectionOptions, type ObservationSink } from '../flow/flow-dissection.js';
 import { FlowTable, type FlowEndReason, type FlowTableOptions } from '../flow/flow-table.js';
@@ -18,6 +18,7 @@ import { DissectorRegistry } from '../protocols/dissector-registry.js';
 import { defaultFrameDissectors, type FrameDissector } from '../protocols/frame-dissector.js';
 import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
 import { defaultDissectors } from '../protocols/index.js';
+import { TcpFingerprinter } from '../protocols/tcp-fingerprint/tcp-fingerprinter.js';
 import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
 import { flowRecord, type FlowRecord } from './flow-record.js';
 import { JsonlWriter } from './jsonl-writer.js';
@@ -30,6 +31,8 @@ export interface AnalyzerOptions {
   dissectors?: readonly Dissector[];
   /** Dissectors of link-layer frames without IP (LLDP, CDP); default `defaultFrameDissectors()`. */
   frameDissectors?: readonly FrameDissector[];
+  /** p0f fingerprints of SYNs and SYN+ACKs (src/protocols/tcp-fingerprint); default on. */
+  tcpFingerprints?: boolean;
   flowTable?: Partial<FlowTableOptions>;
   dissection?: Partial<DissectionOptions>;
   /** Receives every flow as it ends (in addition to flows.jsonl). */
@@ -72,11 +75,13 @@ export class Analyzer implements ObservationSink {
   private readonly rawKeys: ReadonlySet<string> | null;
   /** Frame dissectors indexed by the LINK_PROTO_* they read. */
   private readonly frameDissectors: (FrameDissector | undefined)[] = [];
+  private readonly tcpFingerprinter: TcpFingerprinter | null;
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
     this.flows = new FlowTable(options.flowTable);
     for (const d of options.frameDissectors ?? defaultFrameDissectors()) this.frameDissectors[d.linkProto] = d;
+    this.tcpFingerprinter = options.tcpFingerprints === false ? null : new TcpFingerprinter();
     const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
     this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
     this.flows.setListener({ flowEnd: (id, reason) => this.flowEnd(id, reason) });
@@ -115,6 +120,8 @@ export class Analyzer implements ObservationSink {
     if (p.l3 === L3_IPV4 || p.l3 === L3_IPV6) {
       const id = this.flows.update(p);
       this.dissection.packet(id, p);
+      // One flag test per packet; only SYNs and SYN+ACKs go further.
+      if ((p.tcpFlags & TCP_SYN) !== 0 && this.tcpFingerprinter !== null) this.synFingerprint(id, p);
     } else if (p.linkProto !== LINK_PROTO_NONE) this.linkFrame(p);
     if (p.bindMacOffset >= 0) this.binding(p.l3 === L3_ARP ? 'arp.ip' : 'ndp.ip', p.ts, p.bindBuf, p.bindMacOffset, p.bindIpOffset, p.bindIpLength);
   }
@@ -187,6 +194,19 @@ export class Analyzer implements ObservationSink {
     this.options.onFlow?.(record);
   }
 
+
+  /** A SYN or SYN+ACK: its facts describe the sender's TCP/IP stack. */
+  private synFingerprint(id: number, p: DecodedPacket): void {
+    let src: Endpoint | null = null;
+    let dst: Endpoint | null = null;
+    const ts = p.ts;
+    const serial = this.flows.serial[id];
+    this.tcpFingerprinter!.packet(id, serial, p, (key, value) => {
+      src ??= { mac: p.srcMacOffset >= 0 ? macText(p.frame, p.srcMacOffset) : null, ip: ipText(p.addrBuf, p.srcAddrOffset, p.addrLength), port: p.srcPort };
+      dst ??= { mac: p.dstMacOffset >= 0 ? macText(p.frame, p.dstMacOffset) : null, ip: ipText(p.addrBuf, p.dstAddrOffset, p.addrLength), port: p.dstPort };
+      this.observe(ts, key, value, src, dst, serial);
+    });
+  }
 
   /** An LLDP or CDP frame: its facts describe the sending MAC, which has no IP here. */
   private linkFrame(p: DecodedPacket): void {

@@ -15,7 +15,7 @@ const IOC_EXAMPLES = fileURLToPath(new URL('../../knowledge/detect/ioc-examples.
 
 /** capture → detection ids it must raise; [] with a reason where the capture is not an attack we detect. */
 const ATTACKS: Record<string, { expect: string[]; why?: string }> = {
-  'chrissanders/activeosfingerprinting.pcapng': { expect: ['scan.tcp-flags'] },
+  'chrissanders/activeosfingerprinting.pcapng': { expect: ['scan.tcp-flags', 'scan.tool-signature'] },
   'chrissanders/arp_gratuitous.pcapng': { expect: [], why: 'one gratuitous ARP announcing the sender\'s own address: normal' },
   'chrissanders/arp_resolution.pcapng': { expect: [], why: 'an ordinary ARP request and reply' },
   'chrissanders/arppoison.pcapng': { expect: ['arp.spoofing'] },

@@ -47,6 +47,16 @@ describe('detection rules', () => {
     const a = run((d) => d.flow(flow('10.0.0.9', '10.0.1.1', 80, { history: 'SF', origFlags: 0x03, origPayloadBytes: 0 })));
     expect(a.map((x) => [x.rule, x.evidence.shape])).toEqual([['scan.tcp-flags', 'syn+fin']]);
   });
+  it('scan.tool-signature: a scanner\'s SYN signature, once per tool and source; OS detection is high', () => {
+    expect(run((d) => d.raw(fact('tcp.os', 'Linux 3.11 and newer', '10.0.0.9', '10.0.1.1')))).toEqual([]);
+    const a = run((d) => {
+      d.raw(fact('tcp.tool', 'NMap OS detection', '10.0.0.9', '10.0.1.1', { dport: 22 }));
+      d.raw(fact('tcp.tool', 'NMap OS detection', '10.0.0.9', '10.0.1.2', { dport: 22 }));
+    });
+    expect(a.map((x) => [x.rule, x.severity, x.evidence.tool, x.evidence.port])).toEqual([['scan.tool-signature', 'high', 'NMap OS detection', 22]]);
+    const b = run((d) => d.raw(fact('tcp.tool', 'NMap SYN scan', '10.0.0.8', '10.0.1.1', { dport: 80 })));
+    expect(b.map((x) => [x.rule, x.severity])).toEqual([['scan.tool-signature', 'medium']]);
+  });
   it('arp.spoofing: a second MAC claiming an address, and one MAC claiming two', () => {
     expect(run((d) => [0, 5].forEach((t) => d.raw(fact('arp.ip', '10.0.0.1', '10.0.0.1', '', { ts: t, srcMac: 'aa:aa:aa:aa:aa:01' }))))).toEqual([]);
     const a = run((d) => {

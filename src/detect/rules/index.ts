@@ -21,6 +21,7 @@ import { remoteAccessRule } from './remote-access-new.js';
 import { segmentationRule } from './segmentation-violation.js';
 import { horizontalScanRule } from './scan-horizontal.js';
 import { tcpFlagsRule } from './scan-tcp-flags.js';
+import { scanToolSignatureRule } from './scan-tool-signature.js';
 import { verticalScanRule } from './scan-vertical.js';
 import { smbGhostRule } from './smb-ghost.js';
 import { smbV1ExploitRule } from './smb-v1-exploit.js';
@@ -41,6 +42,7 @@ export function allRules(t: Thresholds, o: RuleOptions): DetectionRule[] {
     horizontalScanRule(t),
     verticalScanRule(t),
     tcpFlagsRule(),
+    scanToolSignatureRule(),
     arpSpoofingRule(t),
     dhcpRogueServerRule(),
     dhcpStarvationRule(t),

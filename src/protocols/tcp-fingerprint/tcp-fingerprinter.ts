@@ -1,0 +1,86 @@
+import { TCP_ACK, type DecodedPacket } from '../../decode/decoded-packet.js';
+import type { ObservationValue } from '../observation.js';
+import { sharedP0fDatabase, type P0fDatabase } from './p0f-database.js';
+import { formatP0fSignature, matchP0f } from './p0f-match.js';
+import { readTcpSignature, TcpSignature } from './tcp-signature.js';
+
+/** Receives one fact about the packet's sender. */
+export type TcpFingerprintEmit = (key: string, value: ObservationValue) => void;
+
+const STATE_NONE = 0;
+/** A SYN was fingerprinted; its SYN+ACK has not been. */
+const STATE_SYN = 1;
+/** The first SYN+ACK was fingerprinted too. */
+const STATE_ACKED = 2;
+
+/**
+ * Passive OS fingerprints from the SYN and SYN+ACK of each TCP connection, as p0f v3 takes them
+ * (knowledge/fingerprints/p0f). Like p0f, it fingerprints a SYN+ACK only when it saw the SYN it answers
+ * (a window may be a multiple of the peer's MSS), only the first one, and not a retransmitted SYN; a SYN
+ * that matches a userland tool (a scanner) ends the connection's fingerprinting.
+ *
+ * Facts: `tcp.syn_signature` / `tcp.synack_signature` (p0f's raw signature), `tcp.os` (an exact or generic
+ * match), `tcp.os_fuzzy` (a fuzzy one), `tcp.tool` (a userland tool's SYN). Per-connection state lives in
+ * columns indexed by flow id, grown with the flow table, so a packet allocates nothing until it yields a
+ * fact.
+ */
+export class TcpFingerprinter {
+  private readonly sig = new TcpSignature();
+  private state = new Uint8Array(0);
+  private synMss = new Uint16Array(0);
+  private synSeq = new Uint32Array(0);
+  private clientPort = new Uint16Array(0);
+  private flowSerial = new Float64Array(0);
+
+  constructor(private readonly db: P0fDatabase = sharedP0fDatabase()) {}
+
+  /** Call for every packet of flow `id` (number `serial`) with the SYN flag set. */
+  packet(id: number, serial: number, p: DecodedPacket, emit: TcpFingerprintEmit): void {
+    const sig = this.sig;
+    if (!readTcpSignature(p, sig)) return;
+    if (id >= this.state.length) this.grow(id + 1);
+    const known = this.flowSerial[id] === serial ? this.state[id] : STATE_NONE;
+    if (!sig.synAck) {
+      // p0f: "Perhaps just a simple dupe?" A retransmitted SYN is not fingerprinted twice.
+      if (known !== STATE_NONE && p.srcPort === this.clientPort[id] && this.synSeq[id] === p.tcpSeq) return;
+      const match = matchP0f(this.db, sig, 0);
+      emit('tcp.syn_signature', formatP0fSignature(sig, 0));
+      this.flowSerial[id] = serial;
+      if (match !== null && match.signature.label.osClass === null) {
+        emit('tcp.tool', match.signature.label.text);
+        this.state[id] = STATE_NONE;
+        return;
+      }
+      if (match !== null) emit(match.fuzzy ? 'tcp.os_fuzzy' : 'tcp.os', match.signature.label.text);
+      this.state[id] = STATE_SYN;
+      this.synMss[id] = sig.mss;
+      this.synSeq[id] = p.tcpSeq;
+      this.clientPort[id] = p.srcPort;
+      return;
+    }
+    if ((p.tcpFlags & TCP_ACK) === 0 || known !== STATE_SYN || p.dstPort !== this.clientPort[id]) return;
+    this.state[id] = STATE_ACKED;
+    const synMss = this.synMss[id];
+    const match = matchP0f(this.db, sig, synMss);
+    emit('tcp.synack_signature', formatP0fSignature(sig, synMss));
+    if (match !== null && match.signature.label.osClass !== null) emit(match.fuzzy ? 'tcp.os_fuzzy' : 'tcp.os', match.signature.label.text);
+  }
+
+  private grow(min: number): void {
+    let size = Math.max(1024, this.state.length);
+    while (size < min) size *= 2;
+    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(old: T): T => {
+      const next = new (old.constructor as new (n: number) => T)(size);
+      next.set(old);
+      return next;
+    };
+    this.state = grow(this.state);
+    this.synMss = grow(this.synMss);
+    this.synSeq = grow(this.synSeq);
+    this.clientPort = grow(this.clientPort);
+    const known = this.flowSerial.length;
+    this.flowSerial = grow(this.flowSerial);
+    // Serial 0 is a real flow: a fresh slot must not look like one.
+    this.flowSerial.fill(-1, known);
+  }
+}
