@@ -6,7 +6,10 @@
  * (also written to eval/.cache/failures-<seed>.json). Each hospital is analysed with a site file made
  * from the truth's zone list (subnets and VLANs with their kind), as a hospital would write its own.
  *
- *   npm run eval -- [--seeds 1,2,3] [--devices 500] [--duration 30m] [--show 20]
+ * Then the captures recorded from real implementations (test/fixtures) are scored the same way against
+ * eval/recorded-fixtures.json (`--no-fixtures` skips them).
+ *
+ *   npm run eval -- [--seeds 1,2,3] [--devices 500] [--duration 30m] [--show 20] [--no-fixtures | --fixtures-only]
  *   npm run eval -- --capture FILE --truth FILE.truth.json
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,8 @@ const WORKFLOW_MAP: Record<string, string[]> = {
   'dicom-worklist': ['modality-worklist'],
   hl7: ['hl7-orders', 'hl7-results', 'hl7-adt'],
   astm: ['lab-results'],
+  poct1a: ['lab-results'],
+  fhir: ['fhir'],
   print: ['printing'],
   rdp: ['remote-access'],
   teamviewer: ['remote-access'],
@@ -75,9 +80,12 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
   const db = join(CACHE, `${label}.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   const t0 = Date.now();
-  const site = join(CACHE, `${label}.site.yaml`);
-  writeFileSync(site, siteFile(truth));
-  await analyzeCommand([capture], { db, quiet: true, site });
+  let site: string | undefined;
+  if (truth.zones.length > 0) {
+    site = join(CACHE, `${label}.site.yaml`);
+    writeFileSync(site, siteFile(truth));
+  }
+  await analyzeCommand([capture], { db, quiet: true, ...(site ? { site } : {}) });
   const store = await InventoryStore.open(db);
   const devices = await deviceReports(store, { detail: true });
   const instances = await recogniseWorkflows(store);
@@ -112,9 +120,9 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
       continue;
     }
     matched.add(d);
-    const expectedWorkflows = new Set(t.workflows.flatMap((w) => WORKFLOW_MAP[w] ?? []));
+    const expectedWorkflows = new Set((t.workflows ?? []).flatMap((w) => WORKFLOW_MAP[w] ?? []));
     truthOf.set(d.id, new Set([...(truthOf.get(d.id) ?? []), ...expectedWorkflows]));
-    for (const w of new Set(t.workflows.filter((x) => WORKFLOW_MAP[x]))) {
+    for (const w of new Set((t.workflows ?? []).filter((x) => WORKFLOW_MAP[x]))) {
       scores.workflows.truth++;
       if (WORKFLOW_MAP[w].some((v) => partOf.get(d.id)?.has(v))) scores.workflows.correct++;
       else failures.push({ truth: t.id, attribute: 'workflow', expected: w, got: [...(partOf.get(d.id) ?? [])].join(',') || null });
@@ -130,7 +138,7 @@ async function evaluateCapture(label: string, capture: string, truth: Truth, oui
     // "Where a packet names it": the vendor appears in the device's own facts or its MAC's registry entry.
     const facts = (d.evidence ?? []).flatMap((e) => e.facts.map((f) => JSON.stringify(f)));
     const ouiVendor = d.mac ? oui.lookup(d.mac)?.vendor : undefined;
-    const named = (ouiVendor && same('vendor', ouiVendor, t.vendor)) || facts.some((f) => norm(f).includes(norm(canonicalVendor(t.vendor)).split(' ')[0]));
+    const named = t.vendor && ((ouiVendor && same('vendor', ouiVendor, t.vendor)) || facts.some((f) => norm(f).includes(norm(canonicalVendor(t.vendor)).split(' ')[0])));
     if (named) {
       scores.named.truth++;
       if (d.vendor) scores.named.predicted++;
@@ -172,6 +180,35 @@ function printScores(scores: Record<string, Score>): void {
   }
 }
 
+function add(total: Record<string, Score>, s: Record<string, Score>): void {
+  for (const [a, v] of Object.entries(s)) {
+    const t = (total[a] ??= { predicted: 0, truth: 0, correct: 0 });
+    t.predicted += v.predicted;
+    t.truth += v.truth;
+    t.correct += v.correct;
+    if (v.correctPredicted !== undefined) t.correctPredicted = (t.correctPredicted ?? 0) + v.correctPredicted;
+  }
+}
+
+interface FixtureTruth {
+  fixtures: { capture: string; recordedBy: string; devices: (Pick<TruthDevice, 'id' | 'macs' | 'ips'> & Record<'category' | 'vendor' | 'model' | 'role', string | null> & { basis: string })[] }[];
+}
+
+/** The recorded captures of test/fixtures, each against its hosts in eval/recorded-fixtures.json. */
+async function evaluateFixtures(oui: OuiRegistry, show: number): Promise<Record<string, Score>> {
+  const file = join(ROOT, 'eval', 'recorded-fixtures.json');
+  const { fixtures } = JSON.parse(readFileSync(file, 'utf8')) as FixtureTruth;
+  const total: Record<string, Score> = {};
+  for (const f of fixtures) {
+    const label = `fixture-${f.capture.replace(/^test\/fixtures\//, '').replace(/[^a-z0-9]+/gi, '-')}`;
+    const truth = { zones: [], devices: f.devices.map((d) => ({ ...d, workflows: [] })) } as unknown as Truth;
+    add(total, await evaluateCapture(label, join(ROOT, f.capture), truth, oui, show));
+  }
+  console.log(`\nrecorded fixtures (${fixtures.length} captures from real implementations, truth in eval/recorded-fixtures.json):`);
+  printScores(Object.fromEntries(Object.entries(total).filter(([a]) => a !== 'workflows')));
+  return total;
+}
+
 async function main(): Promise<void> {
   const seeds = arg('seeds', '1,2,3').split(',').map(Number);
   const devicesWanted = Number(arg('devices', '500'));
@@ -180,6 +217,10 @@ async function main(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
   const oui = OuiRegistry.load();
   const total: Record<string, Score> = {};
+  if (process.argv.includes('--fixtures-only')) {
+    await evaluateFixtures(oui, show);
+    return;
+  }
   const only = process.argv.indexOf('--capture');
   if (only > 0) {
     // One capture with its truth file, e.g. the bundled demo: --capture data/demo/hospital-demo.pcapng.gz --truth data/demo/hospital-demo.truth.json
@@ -195,17 +236,11 @@ async function main(): Promise<void> {
       simulate({ seed, devices: devicesWanted, duration, out: capture, truth: truthFile, imageScale: 0.05 });
     }
     const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Truth;
-    const s = await evaluateCapture(`seed-${seed}`, capture, truth, oui, show);
-    for (const [a, v] of Object.entries(s)) {
-      const t = (total[a] ??= { predicted: 0, truth: 0, correct: 0 });
-      t.predicted += v.predicted;
-      t.truth += v.truth;
-      t.correct += v.correct;
-      if (v.correctPredicted !== undefined) t.correctPredicted = (t.correctPredicted ?? 0) + v.correctPredicted;
-    }
+    add(total, await evaluateCapture(`seed-${seed}`, capture, truth, oui, show));
   }
   console.log(`\nall seeds (${seeds.join(', ')}):`);
   printScores(total);
+  if (!process.argv.includes('--no-fixtures')) await evaluateFixtures(oui, show);
 }
 
 main().catch((err) => {

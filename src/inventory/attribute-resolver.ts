@@ -110,7 +110,7 @@ export function candidatesFor(facts: readonly DeviceFact[], mac: string | null, 
   return out;
 }
 
-/** Same value from several sources adds support; the best-supported value is chosen. */
+/** Same value from several sources adds support; the best-supported value is chosen, and none when the best two tie. */
 export function chooseAttributes(candidates: readonly Candidate[], taxonomy: Taxonomy): Partial<Record<DeviceAttribute, ChosenAttribute>> {
   const support = new Map<DeviceAttribute, Map<string, { value: string; miss: number; count: number }>>();
   for (const c of candidates) {
@@ -128,6 +128,9 @@ export function chooseAttributes(candidates: readonly Candidate[], taxonomy: Tax
   for (const [attribute, values] of support) {
     const ranked = [...values.values()].map((v) => ({ value: v.value, confidence: round(1 - v.miss), count: v.count })).sort((a, b) => b.confidence - a.confidence || b.count - a.count || a.value.localeCompare(b.value));
     const best = ranked[0];
+    // Two values with the same support and the same number of sightings: nothing tells them apart, so
+    // naming either would be a guess (a DICOM port alone hints at ten categories at once).
+    if (ranked.length > 1 && ranked[1].confidence === best.confidence && ranked[1].count === best.count) continue;
     chosen[attribute] = {
       value: best.value,
       confidence: best.confidence,

@@ -53,10 +53,29 @@ export function behaviourRoles(view: BehaviourView, peerCategory: (id: number) =
   const dicomClients = servedPeers(dicom);
   const storesImages = has('dicom.accepted_syntax', (v) => /storage/i.test(v));
   const worklist = has('dicom.accepted_syntax', (v) => /worklist/i.test(v));
+  const retrieves = has('dicom.command', (v) => v === 'C-MOVE-RQ' || v === 'C-GET-RQ');
   if (dicomClients.size >= 2 && storesImages) hit('dicom-store-scp', 'pacs', 0.8, [fact('behaviour.dicom_store_clients', dicomClients.size)], 'pacs');
+  // One sender storing into it: an archive still, with less certainty; unless it asked for the images itself
+  // (a C-MOVE's destination is the workstation that wants them).
+  else if (dicomClients.size === 1 && storesImages && !retrieves) hit('dicom-store-scp', 'pacs', 0.5, [fact('behaviour.dicom_store_clients', 1)], 'pacs');
   else if (dicomClients.size >= 1 && worklist && !storesImages) hit('worklist-scp', 'ris', 0.5, [fact('behaviour.worklist_clients', dicomClients.size)], 'ris');
   if (has('dicom.command', (v) => v === 'C-STORE-RQ') && has('dicom.role', (v) => v === 'scu') && has('dicom.modality')) {
     hit('dicom-store-scu', 'modality', 0.7, [fact('dicom.command', 'C-STORE-RQ')]);
+  }
+  // Query/retrieve (PS3.4 Annex C): the archive answers C-FIND/C-MOVE/C-GET on its studies, and a C-MOVE
+  // makes it send the images itself (the stores it relays carry `dicom.relayed_*`).
+  const queryRetrieve = (v: string) => /query\/retrieve/i.test(v);
+  if (dicomClients.size >= 1 && has('dicom.accepted_syntax', queryRetrieve)) {
+    hit('dicom-qr-scp', 'pacs', 0.6, [fact('behaviour.dicom_qr_clients', dicomClients.size)], 'pacs');
+  }
+  // The client that retrieves studies to look at them, and stores none of its own: a reading workstation.
+  if (
+    has('dicom.role', (v) => v === 'scu') &&
+    retrieves &&
+    !has('dicom.modality') &&
+    clientPeers(dicom).size >= 1
+  ) {
+    hit('dicom-qr-scu', 'reading-workstation', 0.4, [fact('dicom.command', 'C-MOVE-RQ')], 'workstation');
   }
 
   // Hubs are told by clinical traffic: every monitor also asks the domain controller for names and time.

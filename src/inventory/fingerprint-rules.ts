@@ -45,7 +45,7 @@ const MAX_LIST_ELEMENTS = 64;
 
 const RULE_ID = /^[a-z0-9][a-z0-9._-]*$/;
 const FACT_KEY = /^[a-z0-9-]+(?:\.[a-z0-9_-]+)+$/;
-const RULE_FIELDS = ['id', 'when', 'then', 'confidence', 'source', 'description'];
+const RULE_FIELDS = ['id', 'when', 'unless', 'then', 'confidence', 'source', 'description'];
 const FILE_FIELDS = ['rules', '$comment', 'licence', 'attribution'];
 const CONDITION_FIELDS = ['key', 'case', ...OPERATORS];
 const RULE_FILE = /\.(json|ya?ml)$/;
@@ -72,6 +72,8 @@ interface Rule {
   id: string;
   file: string;
   when: Condition[];
+  /** The rule does not fire when any of these holds for any fact (a relayed DICOM store is not the sender's own). */
+  unless: Condition[];
   then: { attribute: Attribute; template: TemplatePart[] }[];
   confidence: number;
   source: string;
@@ -226,6 +228,7 @@ function test(c: Condition, value: ObservationValue): readonly string[] | null {
 function evaluate(rule: Rule, byKey: ReadonlyMap<string, Fact[]>, hits: RuleHit[], seen: Set<string>): void {
   const first = byKey.get(rule.when[0].key);
   if (first === undefined) return;
+  for (const c of rule.unless) for (const f of byKey.get(c.key) ?? []) if (test(c, f.value) !== null) return;
   // Every fact satisfying the first condition may give its own value (two User-Agents, two models);
   // the other conditions need only hold once.
   const rest: { fact: Fact; groups: readonly string[] }[] = [];
@@ -308,6 +311,10 @@ function parseRule(file: string, value: unknown, index: number, order: number): 
     fail(`"when" must be a list of 1 to ${MAX_CONDITIONS} conditions`);
   }
   const when = (r.when as unknown[]).map((c, i) => parseCondition(c, `when[${i}]`, fail));
+  if (r.unless !== undefined && (!Array.isArray(r.unless) || r.unless.length === 0 || r.unless.length > MAX_CONDITIONS)) {
+    fail(`"unless" must be a list of 1 to ${MAX_CONDITIONS} conditions`);
+  }
+  const unless = ((r.unless as unknown[] | undefined) ?? []).map((c, i) => parseCondition(c, `unless[${i}]`, fail));
   if (typeof r.then !== 'object' || r.then === null || Array.isArray(r.then) || Object.keys(r.then).length === 0) {
     fail('"then" must be an object setting at least one attribute');
   }
@@ -321,7 +328,7 @@ function parseRule(file: string, value: unknown, index: number, order: number): 
   if (typeof r.confidence !== 'number' || !(r.confidence > 0 && r.confidence <= 1)) fail('"confidence" must be a number in (0, 1]');
   if (typeof r.source !== 'string' || r.source.trim() === '') fail('"source" must say where the signature is published');
   if (r.description !== undefined && typeof r.description !== 'string') fail('"description" must be a string');
-  return { order, id, file, when, then, confidence: r.confidence as number, source: r.source as string };
+  return { order, id, file, when, unless, then, confidence: r.confidence as number, source: r.source as string };
 }
 
 function parseCondition(value: unknown, where: string, fail: (m: string) => never): Condition {

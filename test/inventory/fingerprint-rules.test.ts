@@ -105,6 +105,14 @@ describe('FingerprintRules.match semantics', () => {
     expect(r.match([facts[0], facts[2]])).toEqual([]);
   });
 
+  it('does not fire when an "unless" condition holds, and validates "unless" like "when"', () => {
+    const r = rules({ id: 'stores-mr', when: [{ key: 'dicom.sop_class', match: '^mr image storage' }], unless: [{ key: 'dicom.relayed_modality', match: '.' }], then: { category: 'imaging-mr' }, ...base });
+    expect(values(r.match([{ key: 'dicom.sop_class', value: 'MR Image Storage' }]), 'category')).toEqual(['imaging-mr']);
+    expect(values(r.match([{ key: 'dicom.sop_class', value: 'MR Image Storage' }, { key: 'dicom.relayed_modality', value: 'MR' }]), 'category')).toEqual([]);
+    expect(() => rules({ id: 'bad-unless', when: [{ key: 'a.b', equals: 'x' }], unless: [], then: { os: 'x' }, ...base })).toThrow('"unless" must be a list of 1 to');
+    expect(() => rules({ id: 'bad-unless2', when: [{ key: 'a.b', equals: 'x' }], unless: [{ key: 'a.b' }], then: { os: 'x' }, ...base })).toThrow('unless[0]: needs exactly one of');
+  });
+
   it('gives one hit per distinct value when several facts satisfy the first condition', () => {
     const r = rules({ id: 'ua', when: [{ key: 'http.user_agent', match: 'Android (\\d+)' }], then: { os: 'Android $1' }, ...base });
     const hits = r.match([
