@@ -59,6 +59,21 @@ export interface WorkflowSpec {
   community?: string;
   sysDescr?: string;
   sysObjectId?: string;
+  /** smb: the share mapped on the server (its address is used in the path, so NTLM authenticates). */
+  share?: string;
+}
+
+/** How a Windows host speaks SMB and NTLM (src/simulate/workflows-it.ts). */
+export interface SmbProfile {
+  /** NT version and build the NTLMSSP VERSION field carries, e.g. "6.1.7601". */
+  ntVersion: string;
+  /** SMB2 dialects spoken, as text: "2.0.2", "2.1", "3.0", "3.0.2", "3.1.1". */
+  dialects: string[];
+  /** SMB1: "none", "offer" (multi-protocol negotiate; a server that accepts SMB1), "only" (the SMB2 client is disabled). */
+  smb1: 'none' | 'offer' | 'only';
+  /** SMB1 Session Setup NativeOS and NativeLanMan strings. */
+  nativeOs?: string;
+  nativeLanMan?: string;
 }
 
 export interface CatalogueEntry {
@@ -80,6 +95,9 @@ export interface CatalogueEntry {
   dhcp?: DhcpHabits;
   dicom?: DicomProfile;
   bacnet?: { vendorId: number; instanceBase: number };
+  smb?: SmbProfile;
+  /** IPv6 interface identifiers: "random" (Windows' randomised IIDs) or "eui64" (RFC 4291 modified EUI-64). */
+  ipv6?: 'random' | 'eui64';
   userAgent?: string;
   services?: string[];
   hazards?: string[];
@@ -89,6 +107,8 @@ export interface CatalogueEntry {
 export const WORKFLOW_TYPES = new Set([
   'dhcp', 'dns', 'ntp', 'syslog', 'snmp-agent', 'https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'rdp', 'print',
   'sip', 'bacnet', 'tcp-heartbeat', 'udp-stream', 'telnet', 'teamviewer', 'inbound-scan', 'lldp', 'astm', 'netbios',
+  'intellivue', 'sdc', 'poct1a', 'fhir',
+  'smb', 'ipv6', 'dicom-move',
 ]);
 
 export class CatalogueError extends Error {
@@ -212,12 +232,14 @@ export function loadCatalogue(dir: string, topo: Topology): CatalogueEntry[] {
           check(false, fw, (err as Error).message);
         }
       }
-      if (['https', 'http', 'hl7', 'astm', 'dicom-store', 'dicom-worklist', 'rdp', 'print', 'sip', 'tcp-heartbeat', 'udp-stream', 'telnet'].includes(f.type)) {
+      if (['https', 'http', 'hl7', 'astm', 'dicom-store', 'dicom-worklist', 'dicom-move', 'rdp', 'print', 'sip', 'tcp-heartbeat', 'udp-stream', 'telnet', 'intellivue', 'poct1a', 'fhir'].includes(f.type)) {
         check(typeof f.to === 'string', fw, `${f.type} needs "to" (role:NAME or an external host name)`);
       }
       if (f.type === 'hl7') check(Array.isArray(f.messages) && f.messages.every((m) => /^[A-Z]{3}\^[A-Z0-9]{3}(\^[A-Z0-9_]+)?$/.test(m)), fw, 'hl7 needs messages like "ORU^R01^ORU_R01"');
       if (f.type.startsWith('dicom')) check(e.dicom, fw, `${f.type} needs the entry's "dicom" profile`);
       if (f.type === 'bacnet') check(e.bacnet, fw, 'bacnet needs the entry\'s "bacnet" profile');
+      if (f.type === 'smb') check(e.smb && typeof f.to === 'string' && typeof f.share === 'string', fw, 'smb needs the entry\'s "smb" profile, "to" and "share"');
+      if (f.type === 'ipv6') check(e.ipv6 === 'random' || e.ipv6 === 'eui64', fw, 'ipv6 needs the entry\'s "ipv6": "random" or "eui64"');
       if (f.type === 'snmp-agent') check(f.community && f.sysDescr && f.sysObjectId, fw, 'snmp-agent needs community, sysDescr, sysObjectId');
     });
     if (e.dicom) {

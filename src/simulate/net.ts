@@ -159,6 +159,37 @@ export class Net {
     this.finish(start, p + 28);
   }
 
+  /**
+   * An IPv6 packet (RFC 8200) carrying a complete ICMPv6 message (58) or UDP datagram (17) whose checksum
+   * is filled in here over the pseudo-header (§8.1). `routerAlert` adds the Hop-by-Hop Router Alert option
+   * MLD messages carry (RFC 3810 §5, RFC 2711). Sent on `src`'s VLAN from `srcMac` (default its MAC).
+   */
+  ip6(src: Iface, dstMac: Uint8Array, srcIp: Uint8Array, dstIp: Uint8Array, proto: 17 | 58, hopLimit: number, l4: Uint8Array, routerAlert = false, srcMac = src.mac): void {
+    const o = this.w.out;
+    const start = this.w.begin();
+    let p = this.l2(o, start, src, dstMac, 0x86dd, srcMac);
+    const ext = routerAlert ? 8 : 0;
+    be32(o, p, 0x60000000);
+    be16(o, p + 4, ext + l4.length);
+    o[p + 6] = routerAlert ? 0 : proto;
+    o[p + 7] = hopLimit;
+    o.set(srcIp, p + 8);
+    o.set(dstIp, p + 24);
+    p += 40;
+    if (routerAlert) {
+      // Next header, length 0 (8 octets), Router Alert (type 5, length 2, value 0 = MLD), PadN of 2 octets.
+      o.set([proto, 0, 5, 2, 0, 0, 1, 0], p);
+      p += 8;
+    }
+    o.set(l4, p);
+    const ck = p + (proto === 58 ? 2 : 6);
+    be16(o, ck, 0);
+    const c = ~fold(sum16(o, p, p + l4.length) + sum16(srcIp, 0, 16) + sum16(dstIp, 0, 16) + l4.length + proto) & 0xffff;
+    // UDP over IPv6 must carry a checksum; a computed zero is sent as all ones (RFC 8200 §8.1).
+    be16(o, ck, c === 0 && proto === 17 ? 0xffff : c);
+    this.finish(start, p + l4.length);
+  }
+
   /** A raw untagged Ethernet frame (LLDP and other link-local protocols never carry a VLAN tag). */
   raw(srcMac: Uint8Array, dstMac: Uint8Array, ethertype: number, body: Uint8Array): void {
     const o = this.w.out;

@@ -15,6 +15,7 @@ import { PcapngWriter } from './pcapng-writer.js';
 import { Rng, hashString } from './rng.js';
 import { CLINICAL, WORKFLOWS, httpSession } from './workflows.js';
 import { ATTACKS, type AttackTruth } from './attacks.js';
+import { deviceIpv6Text } from './workflows-it.js';
 
 export interface SimulateOptions {
   seed?: number;
@@ -423,7 +424,8 @@ export class Simulation {
       hostname: d.hostname,
       fqdn: d.fqdn,
       macs: [macText(d.iface.mac)],
-      ips: [ipText(d.iface.ip)],
+      // IPv6 addresses (link-local, SLAAC) of the devices that spoke IPv6 (workflows-it.ts).
+      ips: [ipText(d.iface.ip), ...(d.workflows.has('ipv6') ? deviceIpv6Text(this.topo.site.domain, d) : [])],
       category: d.extra?.category ?? d.entry.category,
       vendor: d.extra?.vendor ?? d.entry.vendor,
       model: d.extra?.model ?? d.entry.model,
@@ -444,7 +446,7 @@ export class Simulation {
     // The routed core answers ARP and relays DHCP with HSRP virtual MACs, one per VLAN.
     devices.push({
       id: 'core-router', hostname: 'core', fqdn: `core.${this.topo.site.domain}`, macs: gws.map((g) => macText(g.gateway.mac)),
-      ips: gws.map((g) => ipText(g.gateway.ip)), category: 'network', vendor: 'Cisco', model: 'Catalyst 9500 (HSRP virtual gateways)', firmware: 'IOS-XE 17.9.4a',
+      ips: [...gws.map((g) => ipText(g.gateway.ip)), ...(this.devices.some((d) => d.workflows.has('ipv6')) ? ['fe80::1'] : [])], category: 'network', vendor: 'Cisco', model: 'Catalyst 9500 (HSRP virtual gateways)', firmware: 'IOS-XE 17.9.4a',
       os: 'Cisco IOS-XE', role: 'core-router', zone: 'network-mgmt', vlan: 1, oui: '00:00:0C', addressing: 'static', workflows: ['dhcp-relay'], talksTo: [], hazards: [], services: [],
     });
     return {

@@ -13,6 +13,8 @@ import {
   httpResponse, mllp, msh, ntpRequest, ntpResponse, pData, snmp, syslog, tlsAppData, tlsClientHello, tlsServerHello,
 } from './protocols.js';
 import type { Simulation, Target } from './simulator.js';
+import { MEDICAL_WORKFLOWS } from './workflows-medical.js';
+import { dicomMoveFlow, ipv6Flow, smbFlow } from './workflows-it.js';
 
 export type WorkflowFn = (sim: Simulation, dev: Device, spec: WorkflowSpec) => Flow;
 
@@ -193,7 +195,7 @@ export function syntheticImage(sim: Simulation, dev: Device, p: Patient, study: 
 
 /** One association: A-ASSOCIATE, optional C-ECHO, C-STORE of each image, A-RELEASE. */
 export function* dicomStoreSession(sim: Simulation, c: Iface, callingAe: string, implUid: string, implVer: string, s: Iface, port: number,
-  calledAe: string, serverImpl: [string, string], images: StoreImage[], echo: boolean): Flow {
+  calledAe: string, serverImpl: [string, string], images: StoreImage[], echo: boolean, moveOriginator?: { ae: string; id: number }): Flow {
   const tcp = new Tcp(sim.net, c, s, nextPort(c), port, sim.rng, sim.rttFor(c, s));
   yield* tcp.open();
   const sop = images[0]?.sopClass ?? UID.verification;
@@ -209,8 +211,11 @@ export function* dicomStoreSession(sim: Simulation, c: Iface, callingAe: string,
   }
   for (const img of images) {
     yield 800;
-    const cmd = command((d) => d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x0001).us(0, 0x0110, id).us(0, 0x0700, 0)
-      .us(0, 0x0800, 0x0000).str(0, 0x1000, img.sopInstance, true));
+    const cmd = command((d) => {
+      d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x0001).us(0, 0x0110, id).us(0, 0x0700, 0).us(0, 0x0800, 0x0000).str(0, 0x1000, img.sopInstance, true);
+      // A C-MOVE sub-operation names the AE and message that asked for it (PS3.7 9.1.1.1).
+      if (moveOriginator) d.str(0, 0x1030, moveOriginator.ae).us(0, 0x1031, moveOriginator.id);
+    });
     const rsp = command((d) => d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x8001).us(0, 0x0120, id).us(0, 0x0800, 0x0101)
       .us(0, 0x0900, 0).str(0, 0x1000, img.sopInstance, true));
     // Command and data set PDUs go out as separate writes, as DCMTK and most SCUs do.
@@ -642,8 +647,12 @@ export const WORKFLOWS: Record<string, WorkflowFn> = {
   telnet: telnetFlow,
   teamviewer: teamviewerFlow,
   'inbound-scan': inboundScanFlow,
+  ...MEDICAL_WORKFLOWS,
+  smb: smbFlow,
+  ipv6: ipv6Flow,
+  'dicom-move': dicomMoveFlow,
 };
 
 /** Workflows people drive: their rate follows the day/night rhythm. Machine chatter does not. */
-export const CLINICAL = new Set(['https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'rdp', 'print', 'telnet']);
+export const CLINICAL = new Set(['https', 'http', 'hl7', 'dicom-store', 'dicom-worklist', 'dicom-move', 'rdp', 'print', 'telnet', 'poct1a', 'fhir']);
 export type { Target };

@@ -27,6 +27,8 @@ const LATERAL_WORKFLOW: Record<string, boolean> = {
   hl7: true,
   'dicom-store': true,
   'dicom-worklist': true,
+  // A C-MOVE: the workstation's query association, and the PACS's store association back to it.
+  'dicom-move': true,
   rdp: true,
   telnet: true,
   ntp: false,

@@ -117,9 +117,10 @@ describe('vigil simulate', () => {
     }
   });
 
-  it('keeps synthetic patient names inside HL7 and DICOM payloads only', async () => {
+  it('keeps synthetic patient names inside HL7, DICOM and FHIR payloads only', async () => {
     const { list } = await frames(capture);
-    const clinicalPorts = new Set([2575, 6661, 6662, 6663, 104, 4006]);
+    // FHIR (8080) Patient resources name the patient, as HL7 PID and DICOM (0010,0010) do.
+    const clinicalPorts = new Set([2575, 6661, 6662, 6663, 104, 4006, 8080]);
     const names = run.patientNames;
     expect(names.length).toBeGreaterThan(50);
     let inside = 0;
