@@ -34,6 +34,27 @@ describe('loadPortHints', () => {
     expect(hints.hintsFor('tcp', 65000)).toEqual([]);
   });
 
+  it('names vendor ports from published manuals, lower when other software shares the port', () => {
+    const transfer = hints.hintsFor('tcp', 10001);
+    expect(transfer.map((h) => [h.protocol, h.vendors, h.categories])).toEqual([['ge-carescape-software-transfer', ['GE Healthcare'], ['patient-monitor']]]);
+    expect(transfer[0].source).toMatch(/CARESCAPE Monitor B850 technical manual 2106778-001.*IX port/);
+    // Webmin's default port: the manual lists it, but any Linux host may answer there.
+    const webmin = hints.hintsFor('tcp', 10000)[0];
+    expect(webmin.vendors).toEqual(['GE Healthcare']);
+    expect(webmin.confidence).toBeLessThan(transfer[0].confidence);
+    expect(hints.hintsFor('udp', 2000)[0].categories).toEqual(['patient-monitor', 'central-station']);
+    expect(hints.hintsFor('udp', 7000)[0].protocol).toBe('ge-carescape-discovery');
+    expect(hints.hintsFor('tcp', 2000)).toEqual([]);
+    expect(hints.hintsFor('tcp', 12575)[0]).toMatchObject({ protocol: 'hl7-mllp-tls', vendors: ['dcm4che'] });
+    expect(hints.hintsFor('tcp', 3613)[0].vendors).toEqual(['BD (CareFusion)']);
+  });
+
+  it('names vendors by their canonical names (knowledge/vendors.json) and every source by its address', () => {
+    const names = new Set((JSON.parse(readFileSync(new URL('../../knowledge/vendors.json', import.meta.url), 'utf8')) as { vendors: Array<{ name: string }> }).vendors.map((v) => v.name));
+    for (const h of hints.all) for (const v of h.vendors) expect(names, `${h.transport}/${h.port}`).toContain(v);
+    for (const h of hints.all.filter((x) => x.vendors.length > 0 && !['Orthanc', 'Philips'].includes(x.vendors[0]))) expect(h.source, `${h.transport}/${h.port}`).toMatch(/https:\/\//);
+  });
+
   it('expands a category pattern to every matching id of the vocabulary', () => {
     expect(hints.hintsFor('tcp', 11112)[0].categories).toEqual(expect.arrayContaining(['imaging-ct', 'imaging-mr', 'imaging-xa', 'pacs']));
   });
