@@ -37,6 +37,9 @@ import { SdcDissector } from '../src/protocols/sdc/index.js';
 import { Hl7Dissector } from '../src/protocols/hl7/index.js';
 import { AstmDissector } from '../src/protocols/astm/index.js';
 import { Poct1aDissector } from '../src/protocols/poct1a/index.js';
+import { IppDissector } from '../src/protocols/ipp/index.js';
+import { LpdDissector } from '../src/protocols/lpd/index.js';
+import { PjlDissector } from '../src/protocols/pjl/index.js';
 import { CdpDissector } from '../src/protocols/cdp/index.js';
 import { frameDissectorAsDatagrams } from '../src/protocols/frame-dissector.js';
 import { LldpDissector } from '../src/protocols/lldp/index.js';
@@ -358,6 +361,26 @@ const POCT_HELLO =
   '<DEV.vendor_id V="ACME"/><DEV.model_id V="GP 300"/><DEV.serial_id V="S1"/><DEV.sw_version V="4.2"/><!-- x --></DEV></HEL.R01>';
 const POCT_ACK = '<?xml version="1.0"?><ACK.R01><HDR><HDR.control_id V="2"/></HDR><ACK><ACK.type_cd V="AA"/></ACK></ACK.R01>';
 const POCT_OBS = '<OBS.R01><SVC><PT><PT.patient_id V="P1"/><OBS><OBS.value V="7.9" U="mmol/L"/></OBS></PT><NTE><![CDATA[<x>]]></NTE></SVC></OBS.R01>';
+/** An IPP attribute (RFC 8010 §3.1.4): value tag, name, value; `''` names add a value to the one before. */
+const ippAttr = (tag: number, attrName: string, value: string): string => u8(tag) + u16(attrName.length) + ascii(attrName) + u16(value.length / 2) + value;
+const ippText = (tag: number, attrName: string, text: string): string => ippAttr(tag, attrName, ascii(text));
+const IPP_OPERATION_GROUP = '01' + ippText(0x47, 'attributes-charset', 'utf-8') + ippText(0x48, 'attributes-natural-language', 'en');
+const IPP_GET_PRINTER = hex('0200000b00000007' + IPP_OPERATION_GROUP + ippText(0x45, 'printer-uri', 'ipp://p/ipp/print') + '03');
+const IPP_PRINT_JOB = hex('0200000200000008' + IPP_OPERATION_GROUP + ippText(0x42, 'job-name', 'x') + ippText(0x49, 'document-format', 'application/pdf') + '03' + ascii('%PDF-1.7\n'));
+const IPP_PRINTER_ANSWER = hex(
+  '0200000000000007' + IPP_OPERATION_GROUP + '04' + ippText(0x41, 'printer-make-and-model', 'HP LaserJet M507') +
+    ippText(0x41, 'printer-device-id', 'MFG:HP;MDL:LaserJet M507;CMD:PJL,PCL;SN:X1;') + ippAttr(0x30, 'printer-firmware-version', '02050908') +
+    ippAttr(0x34, 'media-col-default', '') + ippText(0x4a, '', 'media-size') + ippAttr(0x34, '', '') + ippText(0x4a, '', 'x-dimension') +
+    ippAttr(0x21, '', '00005208') + ippAttr(0x37, '', '') + ippAttr(0x37, '', '') + ippAttr(0x23, 'operations-supported', '00000002') +
+    ippAttr(0x23, '', '0000000b') + ippText(0x45, 'printer-uri-supported', 'ipps://p/ipp/print') + ippText(0x45, 'printer-uuid', 'urn:uuid:564e4342-4b37-5030-3433-d0bf9c8a1b2c') +
+    ippAttr(0x35, 'printer-info', '0002' + ascii('en') + '0003' + ascii('abc')) + '03',
+);
+const ippPost = (body: Buffer): Buffer => Buffer.concat([latin1(`POST /ipp/print HTTP/1.1\r\nContent-Type: application/ipp\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+const ippChunked = (body: Buffer): Buffer =>
+  Buffer.concat([latin1(`HTTP/1.1 200 OK\r\nServer: CUPS/2.4\r\nContent-Type: application/ipp\r\nTransfer-Encoding: chunked\r\n\r\n0000${body.length.toString(16)}\r\n`), body, latin1('\r\n0\r\n\r\n')]);
+const LPD_CONTROL = 'Hward-pc\nPuser\nJjob\nodfA001ward-pc\nUdfA001ward-pc\nNfile.ps\n';
+const PJL_JOB = '\x1b%-12345X@PJL JOB NAME="x"\r\n@PJL SET USERNAME="u"\r\n@PJL INFO ID\r\n@PJL ENTER LANGUAGE=POSTSCRIPT\r\n%!PS-Adobe-3.0\n';
+const PJL_ANSWERS = '@PJL INFO ID\r\n"HP LaserJet 4250"\r\n\f@PJL INFO CONFIG\r\nLANGUAGES [2 ENUMERATED]\r\n\tPCL\r\n\tPOSTSCRIPT\r\nMEMORY=1024\r\n\f@PJL INFO STATUS\r\nCODE=10001\r\nONLINE=TRUE\r\n\f';
 
 // LLDP and CDP: the frames of test/fixtures/discovery/lldpd-cdp.pcapng (recorded for Vigil with lldpd: LLDP with
 // LLDP-MED inventory, CDPv1), the simulator's switch LLDPDU and a CDPv2 switch built after Wireshark's packet-cdp.c.
@@ -506,6 +529,27 @@ const TARGETS: Target[] = [
     // POCT1-A: a Hello and an observation, as in test/protocols/poct1a.test.ts.
     dissector: new Poct1aDissector([7001]),
     seeds: [tcp(51000, 7001, [0, latin1(POCT_HELLO)], [1, latin1(POCT_ACK)], [0, latin1(POCT_OBS)])],
+  },
+  {
+    // IPP: Get-Printer-Attributes and its chunked answer (a collection, octetString, textWithLanguage), a Print-Job
+    // with document data after the end tag, as in test/protocols/ipp.test.ts.
+    dissector: new IppDissector(),
+    seeds: [
+      tcp(50631, 631, [0, ippPost(IPP_GET_PRINTER)], [1, latin1('HTTP/1.1 100 Continue\r\n\r\n')], [1, ippChunked(IPP_PRINTER_ANSWER)], [0, ippPost(IPP_PRINT_JOB)]),
+    ],
+  },
+  {
+    // LPD: a receive-job with a control file and a PostScript data file, and a queue-state request, as in test/protocols/lpd.test.ts.
+    dissector: new LpdDissector(),
+    seeds: [
+      tcp(721, 515, [0, latin1('\x02lp\n')], [1, hex('00')], [0, latin1(`\x02${LPD_CONTROL.length} cfA001ward-pc\n${LPD_CONTROL}\0`)], [1, hex('00')], [0, latin1('\x0316 dfA001ward-pc\n%!PS-Adobe-3.0\n\0')], [1, hex('00')]),
+      tcp(722, 515, [0, latin1('\x04lp 12 user\n')], [1, latin1('Rank Owner Job Files\n')]),
+    ],
+  },
+  {
+    // Raw printing on 9100: a PJL job into PostScript and the printer's status readback, as in test/protocols/pjl.test.ts.
+    dissector: new PjlDissector(),
+    seeds: [tcp(51234, 9100, [0, latin1(PJL_JOB)], [1, latin1(PJL_ANSWERS)]), tcp(51235, 9100, [0, latin1('\x1bE\x1b&l0O\x1b(s0p12h10v0s0b3Tpage\x0c\x1bE')])],
   },
 ];
 

@@ -26,10 +26,13 @@ import { SdcDissector } from './sdc/sdc-dissector.js';
 import { Hl7Dissector } from './hl7/hl7-dissector.js';
 import { AstmDissector } from './astm/astm-dissector.js';
 import { Poct1aDissector } from './poct1a/poct1a-dissector.js';
+import { IppDissector } from './ipp/ipp-dissector.js';
+import { LpdDissector } from './lpd/lpd-dissector.js';
+import { PjlDissector } from './pjl/pjl-dissector.js';
 
 /** Every dissector Vigil runs by default, in port-claim priority order. */
 export function defaultDissectors(): Dissector[] {
-  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new Pop3Dissector(), new ImapDissector(), new LdapDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector()];
+  return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new IppDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new Pop3Dissector(), new ImapDissector(), new LdapDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector(), new LpdDissector(), new PjlDissector()];
 }
 
 /**

@@ -358,6 +358,21 @@ describe('bundled rules on real-world facts', () => {
     expect(withOs).toBeGreaterThanOrEqual(3);
   });
 
+  it('reads printers from what they answer over PJL and IPP, and tells CUPS servers apart', () => {
+    const pjl = bundled.match([{ key: 'pjl.model', value: 'HP LaserJet 4250' }]);
+    expect(values(pjl, 'vendor')).toEqual(['HP']);
+    expect(values(pjl, 'category')).toEqual(['printer']);
+    const brother = bundled.match([{ key: 'ipp.printer_make_and_model', value: 'Brother HL-L2350DW series' }, { key: 'ipp.server', value: 'nginx' }]);
+    expect(values(brother, 'vendor')).toEqual(['Brother']);
+    expect(values(brother, 'role')).toEqual(['printer']);
+    // ippeveprinter (CUPS' IPP Everywhere printer) as recorded in test/fixtures/printing/ipp.pcap: a printer.
+    expect(got([{ key: 'ipp.printer_make_and_model', value: 'Example LaserJet 4250' }, { key: 'ipp.server', value: 'CUPS/2.4.2' }], 'role')).toEqual(['printer']);
+    // cupsd: its make-and-model is a queue's driver, not the host.
+    const cups = bundled.match([{ key: 'ipp.printer_make_and_model', value: 'HP LaserJet 4250 Postscript (recommended)' }, { key: 'ipp.server', value: 'CUPS/2.4 IPP/2.1' }]);
+    expect(values(cups, 'role')).toEqual(['print-server']);
+    expect(values(cups, 'vendor')).toEqual([]);
+  });
+
   it('finds nothing in facts no rule is about', () => {
     expect(
       bundled.match([

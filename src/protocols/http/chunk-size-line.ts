@@ -17,8 +17,9 @@ export class ChunkSizeLine {
       return;
     }
     const v = hexValue(c);
-    // Seven hex digits (256 MiB) is plenty; more would lose precision or hide an overflow attack.
-    if (v < 0 || this.digits >= 7) this.valid = false;
+    // Seven significant hex digits (256 MiB) is plenty; more would lose precision or hide an overflow
+    // attack. Leading zeros do not count: some embedded servers pad sizes to eight digits (`0000013b`).
+    if (v < 0 || this.size >= 0x1000000) this.valid = false;
     else {
       this.size = this.size * 16 + v;
       this.digits++;

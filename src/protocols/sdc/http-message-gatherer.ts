@@ -1,8 +1,9 @@
 /**
  * Gathers whole HTTP/1.x messages (head and body) of one direction of a TCP stream, for SOAP over HTTP:
  * bodies framed by Content-Length or chunked transfer coding (RFC 9112 §6.3, §7.1), or, for a response
- * with neither, by the close of the connection. Everything is bounded: a head over `maxHead` or a body
- * over `maxBody` stops the direction. Chunks of any size are accepted; each octet is examined a bounded
+ * with neither, by the close of the connection. Everything is bounded: a head over `maxHead` stops the
+ * direction, and so does a body over `maxBody`, unless the gatherer keeps prefixes: then the body's first
+ * `maxBody` octets are handed on (marked `truncated`) and the rest is skipped by its framing. Chunks of any size are accepted; each octet is examined a bounded
  * number of times, so one-octet delivery stays linear.
  */
 import { ChunkSizeLine } from '../http/chunk-size-line.js';
@@ -16,6 +17,8 @@ export interface HttpMessage {
   readonly method: string | null;
   readonly status: number | null;
   readonly body: Buffer;
+  /** Only the first `maxBody` octets of a longer body (gatherers that keep prefixes). */
+  readonly truncated: boolean;
 }
 
 const enum Phase {
@@ -42,12 +45,16 @@ export class HttpMessageGatherer {
   private line = 0;
   private readonly chunk = new ChunkSizeLine();
   private messages = 0;
+  /** Octets of the current body beyond `maxBody`, skipped (prefix-keeping gatherers only). */
+  private dropped = 0;
 
   constructor(
     private readonly maxHead: number,
     private readonly maxBody: number,
     private readonly maxMessages: number,
     private readonly onMessage: (message: HttpMessage) => void,
+    /** Hand on the first `maxBody` octets of a longer body instead of stopping (for formats whose head comes first). */
+    private readonly keepPrefix = false,
   ) {
     this.head = Buffer.alloc(0);
   }
@@ -135,6 +142,7 @@ export class HttpMessageGatherer {
   private startBody(head: MessageHead, isRequest: boolean): void {
     this.body = null;
     this.bodyLength = 0;
+    this.dropped = 0;
     const te = valueText(head, field(head, 'transfer-encoding'));
     const cl = valueText(head, field(head, 'content-length'));
     if (te !== null) {
@@ -153,7 +161,7 @@ export class HttpMessageGatherer {
         return;
       }
       const length = Number(cl);
-      if (length > this.maxBody) {
+      if (length > this.maxBody && !this.keepPrefix) {
         this.stop();
         return;
       }
@@ -170,8 +178,14 @@ export class HttpMessageGatherer {
 
   private append(buf: Buffer, pos: number, n: number): boolean {
     if (this.bodyLength + n > this.maxBody) {
-      this.stop();
-      return false;
+      if (!this.keepPrefix || this.phase === Phase.UntilClose) {
+        this.stop();
+        return false;
+      }
+      const kept = this.maxBody - this.bodyLength;
+      this.dropped += n - kept;
+      n = kept;
+      if (n === 0) return true;
     }
     if (this.body === null || this.body.length < this.bodyLength + n) {
       const grown = Buffer.allocUnsafe(Math.min(this.maxBody, Math.max(4096, (this.body?.length ?? 0) * 2, this.bodyLength + n)));
@@ -190,7 +204,7 @@ export class HttpMessageGatherer {
     this.body = null;
     this.bodyLength = 0;
     this.phase = this.phase === Phase.UntilClose ? Phase.Stopped : Phase.Head;
-    if (head !== null) this.onMessage({ head, method: this.method, status: this.status, body });
+    if (head !== null) this.onMessage({ head, method: this.method, status: this.status, body, truncated: this.dropped > 0 });
     if (++this.messages >= this.maxMessages) this.stop();
   }
 

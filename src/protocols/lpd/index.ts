@@ -1,0 +1,1 @@
+export { LpdDissector, createLpdDissector, LPD_PORT } from './lpd-dissector.js';
