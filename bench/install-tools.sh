@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools `npm run bench` compares Vigil against, on Debian 12 (bookworm):
 #   GNU time (peak RSS), tshark, Suricata (only shipped in bookworm-backports), nDPI's ndpiReader.
+#   tshark brings wireshark-common's editcap, which converts the simulated capture to classic pcap.
 # Non-interactive and idempotent; run as root (or it re-runs itself through sudo).
 set -euo pipefail
 

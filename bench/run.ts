@@ -492,6 +492,8 @@ function main(): void {
       generatorVersion: GENERATOR_VERSION,
       packets: census.packets,
       flows: census.flows,
+      // How generate-capture.ts made it (simulator parameters, generation time), when it says.
+      generation: existsSync(`${file}.json`) ? JSON.parse(readFileSync(`${file}.json`, 'utf8')) : undefined,
     },
     targets: { vigilOverBare: TARGET_VS_BARE, peakRssMiB: TARGET_RSS_MIB },
     results,

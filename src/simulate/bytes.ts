@@ -30,6 +30,28 @@ export function sum16(o: Uint8Array, start: number, end: number): number {
   if (i < end) s += o[i] << 8;
   return s;
 }
+/** Little-endian hosts (x86, ARM as Node runs them): where sum16Wide's word reads apply. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * sum16(o, start, end) read 32 bits at a time through `o32`, a Uint32Array over the same bytes
+ * (o.byteOffset a multiple of 4): a quarter of the loop iterations on full-size segments. RFC 1071
+ * §2: the one's-complement sum may be taken over wider words (2^16 ≡ 1) and in the other byte order
+ * (swapping bytes multiplies by 256 modulo 0xffff). The result is congruent to sum16's modulo 0xffff
+ * and zero only when sum16's is, so fold() makes the same checksum of either.
+ */
+export function sum16Wide(o: Uint8Array, o32: Uint32Array, start: number, end: number): number {
+  if ((start & 1) !== 0 || end - start < 64 || !LITTLE_ENDIAN) return sum16(o, start, end);
+  // Both ends stay on sum16's word boundaries: start is even, so are a - start and b - start.
+  const a = (start + 3) & ~3;
+  const b = end & ~3;
+  let s = sum16(o, start, a) + sum16(o, b, end);
+  let w = 0;
+  for (let i = a >>> 2, n = b >>> 2; i < n; i++) w += o32[i];
+  if (w > 0) s += ((w % 0xffff) * 256) % 0xffff || 0xffff;
+  return s;
+}
+
 export function fold(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
   return s;
@@ -101,6 +123,12 @@ export class ByteWriter {
     this.room(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
+    return this;
+  }
+  /** src[start, end) copied in, without making a view of src first (Buffer#subarray is slow per call). */
+  copyFrom(src: Buffer, start: number, end: number): this {
+    this.room(end - start);
+    this.pos += src.copy(this.buf, this.pos, start, end);
     return this;
   }
   /** Latin-1 text (all protocol text here is ASCII). */

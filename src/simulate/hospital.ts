@@ -1,7 +1,7 @@
 /** Turns the catalogue and topology into concrete devices with MACs, addresses and names. */
 import type { CatalogueEntry, Topology, Zone } from './catalogue.js';
 import { ipv4, macText } from './bytes.js';
-import type { Iface } from './net.js';
+import { stackForOs, type Iface } from './net.js';
 import type { Rng } from './rng.js';
 
 export interface Device {
@@ -53,12 +53,13 @@ export function zoneNets(topo: Topology): Map<string, ZoneNet> {
   return out;
 }
 
-export function makeIface(zn: ZoneNet, mac: Uint8Array, ip: number, ttl: number, rng: Rng): Iface {
+export function makeIface(zn: ZoneNet, mac: Uint8Array, ip: number, ttl: number, rng: Rng, os?: string): Iface {
   // Windows uses 49152-65535 (RFC 6335), Linux 32768-60999, embedded stacks often 1024-5000.
   const [lo, hi] = ttl === 128 ? [49152, 65535] : ttl === 64 ? [32768, 60999] : [1025, 4999];
   return {
     mac, ip, vlan: zn.zone.vlan, tag: zn.zone.tagged, ttl, net: zn.net, mask: zn.mask, gwMac: zn.gateway.mac,
     ipId: rng.below(65536), ephemeral: lo + rng.below(hi - lo), ephemeralLo: lo, ephemeralHi: hi,
+    ...(os === undefined ? {} : { tcpStack: stackForOs(os, ttl) }),
   };
 }
 
@@ -137,7 +138,7 @@ export function buildDevices(topo: Topology, entries: CatalogueEntry[], total: n
       const n = k + 1;
       const zn = nets.get(e.zones[k % e.zones.length])!;
       const mac = allocMac(e.oui, rng, usedMacs);
-      const iface = makeIface(zn, mac, allocIp(zn), e.ttl, rng);
+      const iface = makeIface(zn, mac, allocIp(zn), e.ttl, rng, e.os);
       const hostname = expandName(e.hostname, n, zn.zone, mac, rng);
       devices.push({
         id: `${e.id}-${pad(n, 3)}`,

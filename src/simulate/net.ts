@@ -1,4 +1,4 @@
-import { be16, be32, fold, sum16 } from './bytes.js';
+import { be16, be32, fold, sum16, sum16Wide } from './bytes.js';
 import type { PcapngWriter } from './pcapng-writer.js';
 import type { Rng } from './rng.js';
 
@@ -17,6 +17,8 @@ export interface Iface {
   ipId: number;
   /** Next ephemeral port (each OS family has its own range). */
   ephemeral: number;
+  /** Its TCP stack's SYN habits (window, scale, option order: what p0f reads), a TCP_STACK_*; default by TTL. */
+  tcpStack?: number;
   ephemeralLo: number;
   ephemeralHi: number;
 }
@@ -45,8 +47,19 @@ export class Net {
   constructor(readonly w: PcapngWriter) {}
 
   private l2(o: Uint8Array, p: number, src: Iface, dstMac: Uint8Array, ethertype: number, srcMac = src.mac): number {
-    o.set(dstMac, p);
-    o.set(srcMac, p + 6);
+    // Byte by byte: TypedArray#set costs more than six stores for a 6-byte MAC, on every frame.
+    o[p] = dstMac[0];
+    o[p + 1] = dstMac[1];
+    o[p + 2] = dstMac[2];
+    o[p + 3] = dstMac[3];
+    o[p + 4] = dstMac[4];
+    o[p + 5] = dstMac[5];
+    o[p + 6] = srcMac[0];
+    o[p + 7] = srcMac[1];
+    o[p + 8] = srcMac[2];
+    o[p + 9] = srcMac[3];
+    o[p + 10] = srcMac[4];
+    o[p + 11] = srcMac[5];
     p += 12;
     if (src.tag) {
       be16(o, p, 0x8100);
@@ -98,7 +111,7 @@ export class Net {
     be16(o, p + 6, 0);
     o.set(data, p + 8);
     // RFC 768: a computed zero is sent as all ones.
-    const c = ~fold(sum16(o, p, p + len) + this.pseudo(srcIp, dstIp, 17, len)) & 0xffff;
+    const c = ~fold(sum16Wide(o, this.w.out32, p, p + len) + this.pseudo(srcIp, dstIp, 17, len)) & 0xffff;
     be16(o, p + 6, c === 0 ? 0xffff : c);
     this.finish(start, p + len);
   }
@@ -124,7 +137,7 @@ export class Net {
     // A plain Uint8Array view: Buffer#subarray goes through the species constructor and showed up
     // as the top allocation cost when profiling.
     if (n > 0) o.set(new Uint8Array(data!.buffer, data!.byteOffset + off, n), p + hl);
-    be16(o, p + 16, ~fold(sum16(o, p, p + len) + this.pseudo(src.ip, dst.ip, 6, len)) & 0xffff);
+    be16(o, p + 16, ~fold(sum16Wide(o, this.w.out32, p, p + len) + this.pseudo(src.ip, dst.ip, 6, len)) & 0xffff);
     this.finish(start, p + len);
   }
 
@@ -184,7 +197,7 @@ export class Net {
     o.set(l4, p);
     const ck = p + (proto === 58 ? 2 : 6);
     be16(o, ck, 0);
-    const c = ~fold(sum16(o, p, p + l4.length) + sum16(srcIp, 0, 16) + sum16(dstIp, 0, 16) + l4.length + proto) & 0xffff;
+    const c = ~fold(sum16Wide(o, this.w.out32, p, p + l4.length) + sum16(srcIp, 0, 16) + sum16(dstIp, 0, 16) + l4.length + proto) & 0xffff;
     // UDP over IPv6 must carry a checksum; a computed zero is sent as all ones (RFC 8200 §8.1).
     be16(o, ck, c === 0 && proto === 17 ? 0xffff : c);
     this.finish(start, p + l4.length);
@@ -205,11 +218,50 @@ export class Net {
     let len = end - start;
     // Ethernet minimum frame (60 bytes before the FCS, which captures do not include).
     if (len < 60) {
-      this.w.out.fill(0, end, start + 60);
+      const o = this.w.out;
+      for (let i = end; i < start + 60; i++) o[i] = 0;
       len = 60;
     }
     this.w.commit(this.now, len);
   }
+}
+
+/*
+ * TCP stacks as their SYNs show them (what p0f v3 fingerprints; knowledge/fingerprints/p0f/p0f.fp):
+ * Windows 10 and later (window 64240, scale 8: p0f's generic "Windows NT kernel"), Windows 7 (window 8192,
+ * scale 8: "Windows 7 or 8"), Linux (window 20 × MSS, SACK, timestamps, scale 7: "Linux 3.11 and newer"),
+ * embedded real-time stacks (MSS only, a small fixed window) and network equipment (IOS: MSS only, 4128).
+ * Timestamps are offered in the handshake only; data segments carry no options.
+ */
+export const TCP_STACK_WINDOWS = 0;
+export const TCP_STACK_WINDOWS7 = 1;
+export const TCP_STACK_LINUX = 2;
+export const TCP_STACK_EMBEDDED = 3;
+export const TCP_STACK_NETWORK = 4;
+const SYN_WINDOW = [64240, 8192, 29200, 5840, 4128];
+const SYNACK_WINDOW = [65535, 8192, 28960, 5840, 4128];
+const WINDOWS_OPTIONS = Uint8Array.of(2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2);
+const MSS_ONLY = Uint8Array.of(2, 4, 5, 0xb4);
+const SYN_OPTIONS = [WINDOWS_OPTIONS, WINDOWS_OPTIONS, MSS_ONLY, MSS_ONLY, MSS_ONLY];
+const SYNACK_OPTIONS = [WINDOWS_OPTIONS, WINDOWS_OPTIONS, MSS_ONLY, MSS_ONLY, MSS_ONLY];
+
+/** The stack of an interface: its own, else by initial TTL (128 Windows, 255 network gear, else Linux). */
+export function stackOf(i: Iface): number {
+  return i.tcpStack ?? (i.ttl === 128 ? TCP_STACK_WINDOWS : i.ttl === 255 ? TCP_STACK_NETWORK : TCP_STACK_LINUX);
+}
+
+/** The stack an operating system's name implies. */
+export function stackForOs(os: string, ttl: number): number {
+  if (/windows 7|windows server 2008/i.test(os)) return TCP_STACK_WINDOWS7;
+  if (ttl === 128 || /windows/i.test(os)) return TCP_STACK_WINDOWS;
+  if (ttl === 255) return TCP_STACK_NETWORK;
+  if (/linux|android|futuresmart|link-os|ubuntu|red hat|debian/i.test(os)) return TCP_STACK_LINUX;
+  return TCP_STACK_EMBEDDED;
+}
+
+/** A millisecond TSval clock per host, offset by its address so hosts differ (RFC 7323 §5.4). */
+function tsClock(net: Net, i: Iface): number {
+  return (Math.floor(net.now / 1000) + Math.imul(i.ip, 2654435761)) >>> 0;
 }
 
 /** RFC 793 conversation state with MSS segmentation and delayed ACKs (one per two segments). */
@@ -222,26 +274,43 @@ export class Tcp {
     rng: Rng, readonly rtt = 400) {
     this.cSeq = rng.u32();
     this.sSeq = rng.u32();
-    this.cWin = c.ttl === 128 ? 64240 : 29200;
-    this.sWin = s.ttl === 128 ? 65535 : 28960;
+    this.cWin = SYN_WINDOW[stackOf(c)];
+    this.sWin = SYNACK_WINDOW[stackOf(s)];
   }
 
-  private synOpts(win: boolean): Uint8Array {
-    // MSS 1460, SACK permitted, window scale 7 (NOP padded): what Linux and Windows both offer.
-    return win ? Uint8Array.of(2, 4, 5, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2) : Uint8Array.of(2, 4, 5, 0xb4);
+  /** The SYN's options as the client's stack orders them (TSval from a per-host clock, RFC 7323). */
+  private synOpts(): Uint8Array {
+    const stack = stackOf(this.c);
+    if (stack !== TCP_STACK_LINUX) return SYN_OPTIONS[stack];
+    const o = Uint8Array.of(2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7);
+    be32(o, 8, tsClock(this.net, this.c));
+    return o;
+  }
+
+  /** The SYN+ACK's: the server's stack, answering only the options the SYN offered (timestamps). */
+  private synAckOpts(): Uint8Array {
+    const stack = stackOf(this.s);
+    if (stack === TCP_STACK_LINUX) {
+      if (stackOf(this.c) !== TCP_STACK_LINUX) return Uint8Array.of(2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7);
+      const o = Uint8Array.of(2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7);
+      be32(o, 8, tsClock(this.net, this.s));
+      be32(o, 12, tsClock(this.net, this.c));
+      return o;
+    }
+    return SYNACK_OPTIONS[stack];
   }
 
   /** Three-way handshake; returns false (after SYN, RST/ACK) when the port is closed. */
   *open(accept = true): Generator<number, boolean, void> {
     const { net, c, s } = this;
-    net.tcp(c, s, this.cPort, this.sPort, this.cSeq, 0, TCP_SYN, this.cWin, null, 0, 0, this.synOpts(true));
+    net.tcp(c, s, this.cPort, this.sPort, this.cSeq, 0, TCP_SYN, this.cWin, null, 0, 0, this.synOpts());
     this.cSeq = (this.cSeq + 1) >>> 0;
     yield this.rtt / 2;
     if (!accept) {
       net.tcp(s, c, this.sPort, this.cPort, 0, this.cSeq, TCP_RST | TCP_ACK, 0, null);
       return false;
     }
-    net.tcp(s, c, this.sPort, this.cPort, this.sSeq, this.cSeq, TCP_SYN | TCP_ACK, this.sWin, null, 0, 0, this.synOpts(true));
+    net.tcp(s, c, this.sPort, this.cPort, this.sSeq, this.cSeq, TCP_SYN | TCP_ACK, this.sWin, null, 0, 0, this.synAckOpts());
     this.sSeq = (this.sSeq + 1) >>> 0;
     yield this.rtt / 2;
     net.tcp(c, s, this.cPort, this.sPort, this.cSeq, this.sSeq, TCP_ACK, this.cWin, null);

@@ -13,6 +13,8 @@ export const MAX_FRAME = 9216;
  */
 export class PcapngWriter {
   readonly out = Buffer.alloc(OUT_LEN);
+  /** The same bytes as 32-bit words, for checksums (sum16Wide); Buffer.alloc of this size is never pooled, so offset 0. */
+  readonly out32 = new Uint32Array(this.out.buffer, this.out.byteOffset, OUT_LEN >>> 2);
   private pos = 0;
   private block = 0;
   private fd: number;
@@ -73,7 +75,8 @@ export class PcapngWriter {
     const b = this.block;
     const padded = (len + 3) & ~3;
     const total = 32 + padded;
-    o.fill(0, b + 28 + len, b + 28 + padded);
+    // At most 3 bytes: a loop, not Buffer#fill's call, on every packet.
+    for (let i = b + 28 + len; i < b + 28 + padded; i++) o[i] = 0;
     le32(o, b, 6);
     le32(o, b + 4, total);
     le32(o, b + 8, 0);

@@ -262,7 +262,7 @@ export function tlsAppData(noise: Buffer, rng: Rng, n: number, recordMax = 16384
     const len = Math.min(n, recordMax);
     w.u8(23).u16(0x0303).u16(len);
     const off = rng.below(noise.length - len);
-    w.bytes(noise.subarray(off, off + len));
+    w.copyFrom(noise, off, off + len);
     n -= len;
   }
   return w.done();
@@ -383,6 +383,12 @@ function userInfo(w: ByteWriter, a: Pick<DicomAssoc, 'maxPdu' | 'implClassUid' |
   item(w, 0x55, a.implVersion);
   w.setU16(ui + 2, w.pos - ui - 4);
 }
+
+/**
+ * Command Data Set Type (0000,0800): PS3.7 E.1 reads any value but 0x0101 as "a data set follows"; dcmtk and
+ * pynetdicom write 0x0001, so the simulator does too.
+ */
+export const DATA_SET_PRESENT = 0x0001;
 
 export const A_RELEASE_RQ = Buffer.from([0x05, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
 export const A_RELEASE_RP = Buffer.from([0x06, 0, 0, 0, 0, 4, 0, 0, 0, 0]);

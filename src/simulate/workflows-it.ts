@@ -13,7 +13,7 @@ import {
   routerSolicitation, solicitedNode, udp6, ulaPrefix, withIid,
 } from './ipv6.js';
 import { type Flow, Tcp, nextPort } from './net.js';
-import { A_RELEASE_RP, A_RELEASE_RQ, DataSet, UID, aAssociateAc, aAssociateRq, command, pData } from './protocols.js';
+import { A_RELEASE_RP, A_RELEASE_RQ, DATA_SET_PRESENT, DataSet, UID, aAssociateAc, aAssociateRq, command, pData } from './protocols.js';
 import type { Simulation } from './simulator.js';
 import {
   DIALECT_CODES, type NtlmServer, STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS, type Smb1Ctx, type Smb2Ctx, ntlmAuthenticate, ntlmChallenge,
@@ -308,11 +308,11 @@ export function* dicomMoveFlow(sim: Simulation, dev: Device, spec: WorkflowSpec)
   yield 200;
   yield* tcp.exchange(aAssociateRq(assoc), aAssociateAc(assoc, pd.implClassUid, pd.implVersion), 3000);
   // C-FIND (pc 1) at STUDY level by accession number.
-  const findRq = command((d) => d.str(0, 0x0002, UID.studyRootFind, true).us(0, 0x0100, 0x0020).us(0, 0x0110, 1).us(0, 0x0700, 0).us(0, 0x0800, 0x0000));
+  const findRq = command((d) => d.str(0, 0x0002, UID.studyRootFind, true).us(0, 0x0100, 0x0020).us(0, 0x0110, 1).us(0, 0x0700, 0).us(0, 0x0800, DATA_SET_PRESENT));
   const query = new DataSet().str(0x0008, 0x0020, '').str(0x0008, 0x0050, acc).str(0x0008, 0x0052, 'STUDY').str(0x0008, 0x0061, '')
     .str(0x0010, 0x0010, '').str(0x0010, 0x0020, '').str(0x0020, 0x000d, '', true).done();
   const findRsp = (status: number) => command((d) => d.str(0, 0x0002, UID.studyRootFind, true).us(0, 0x0100, 0x8020).us(0, 0x0120, 1)
-    .us(0, 0x0800, status === 0 ? 0x0101 : 0x0000).us(0, 0x0900, status));
+    .us(0, 0x0800, status === 0 ? 0x0101 : DATA_SET_PRESENT).us(0, 0x0900, status));
   const hit = new DataSet().str(0x0008, 0x0020, hl7Date(sim)).str(0x0008, 0x0050, acc).str(0x0008, 0x0052, 'STUDY').str(0x0008, 0x0061, made.entry.dicom!.modality ?? 'OT')
     .str(0x0010, 0x0010, `${p.family}^${p.given}`).str(0x0010, 0x0020, p.mrn).str(0x0020, 0x000d, study, true).done();
   yield 300;
@@ -322,7 +322,7 @@ export function* dicomMoveFlow(sim: Simulation, dev: Device, spec: WorkflowSpec)
   yield 2_000_000 + sim.rng.below(8_000_000);
   // C-MOVE (pc 3) of the study to this workstation's own AE.
   const moveRq = command((d) => d.str(0, 0x0002, STUDY_ROOT_MOVE, true).us(0, 0x0100, 0x0021).us(0, 0x0110, 2).str(0, 0x0600, dev.aeTitle!)
-    .us(0, 0x0700, 0).us(0, 0x0800, 0x0000));
+    .us(0, 0x0700, 0).us(0, 0x0800, DATA_SET_PRESENT));
   const ident = new DataSet().str(0x0008, 0x0052, 'STUDY').str(0x0020, 0x000d, study, true).done();
   yield* tcp.send(0, Buffer.concat([pData(3, moveRq, true, 16384), pData(3, ident, false, 16384)]));
   const moveRsp = (status: number, remaining: number, done: number) => command((d) => {

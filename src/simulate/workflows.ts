@@ -8,7 +8,7 @@ import type { Device } from './hospital.js';
 import { type Flow, type Iface, Tcp, nextPort } from './net.js';
 import type { Patient } from './patients.js';
 import {
-  A_RELEASE_RP, A_RELEASE_RQ, LLDP_MULTICAST, lldp, nbnsQuery, nbnsRegistration, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DataSet, OID_SYSDESCR, OID_SYSNAME,
+  A_RELEASE_RP, A_RELEASE_RQ, LLDP_MULTICAST, lldp, nbnsQuery, nbnsRegistration, DHCP_ACK, DHCP_DISCOVER, DHCP_OFFER, DHCP_REQUEST, DATA_SET_PRESENT, DataSet, OID_SYSDESCR, OID_SYSNAME,
   OID_SYSOBJECTID, UID, aAssociateAc, aAssociateRq, command, dhcp, dnsQuery, dnsResponse, hl7Ack, hl7Timestamp, httpRequest,
   httpResponse, mllp, msh, ntpRequest, ntpResponse, pData, snmp, syslog, tlsAppData, tlsClientHello, tlsServerHello,
 } from './protocols.js';
@@ -95,9 +95,10 @@ function hl7Message(sim: Simulation, type: string, h: { sendingApp: string; rece
     if (dev.entry.category === 'central-station') {
       seg.push(`OBR|1|||69837-9^Vital signs^LN|||${ts}`);
       const hr = sim.rng.range(55, 120), spo2 = sim.rng.range(89, 100), rr = sim.rng.range(10, 28);
-      seg.push(`OBX|1|NM|8867-4^Heart rate^LN||${hr}|/min|||||F|||${ts}||${dev.hostname}`);
-      seg.push(`OBX|2|NM|59408-5^SpO2^LN||${spo2}|%|||||F|||${ts}||${dev.hostname}`);
-      seg.push(`OBX|3|NM|9279-1^Respiratory rate^LN||${rr}|/min|||||F|||${ts}||${dev.hostname}`);
+      // The producing device goes in OBX-18 (Equipment Instance Identifier, EI); OBX-16 is a person (XCN).
+      seg.push(`OBX|1|NM|8867-4^Heart rate^LN||${hr}|/min|||||F|||${ts}||||${dev.hostname}`);
+      seg.push(`OBX|2|NM|59408-5^SpO2^LN||${spo2}|%|||||F|||${ts}||||${dev.hostname}`);
+      seg.push(`OBX|3|NM|9279-1^Respiratory rate^LN||${rr}|/min|||||F|||${ts}||||${dev.hostname}`);
     } else {
       seg.push(`OBR|1|||24323-8^Comprehensive metabolic panel^LN|||${ts}`);
       labObx(sim, seg, dev);
@@ -115,7 +116,7 @@ function labObx(sim: Simulation, seg: string[], dev: Device): void {
   for (let i = 0; i < n; i++) {
     const [code, name, unit, lo, hi] = LABS[(i + sim.rng.below(6)) % LABS.length];
     const v = (lo + sim.rng.float() * (hi - lo) * 1.2).toFixed(1);
-    seg.push(`OBX|${i + 1}|NM|${code}^${name}^LN||${v}|${unit}|${lo}-${hi}||||F|||||${dev.hostname}`);
+    seg.push(`OBX|${i + 1}|NM|${code}^${name}^LN||${v}|${unit}|${lo}-${hi}||||F|||||||${dev.hostname}`);
   }
 }
 
@@ -212,7 +213,7 @@ export function* dicomStoreSession(sim: Simulation, c: Iface, callingAe: string,
   for (const img of images) {
     yield 800;
     const cmd = command((d) => {
-      d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x0001).us(0, 0x0110, id).us(0, 0x0700, 0).us(0, 0x0800, 0x0000).str(0, 0x1000, img.sopInstance, true);
+      d.str(0, 0x0002, img.sopClass, true).us(0, 0x0100, 0x0001).us(0, 0x0110, id).us(0, 0x0700, 0).us(0, 0x0800, DATA_SET_PRESENT).str(0, 0x1000, img.sopInstance, true);
       // A C-MOVE sub-operation names the AE and message that asked for it (PS3.7 9.1.1.1).
       if (moveOriginator) d.str(0, 0x1030, moveOriginator.ae).us(0, 0x1031, moveOriginator.id);
     });
@@ -268,7 +269,7 @@ function* dicomWorklist(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow 
   };
   const query = Buffer.concat([new DataSet().str(0x0008, 0x0050, '').str(0x0010, 0x0010, '').str(0x0010, 0x0020, '').str(0x0020, 0x000d, '', true).done(),
     spsItem(dc.modality!, dev.aeTitle!, () => undefined)]);
-  const rq = command((d) => d.str(0, 0x0002, UID.mwlFind, true).us(0, 0x0100, 0x0020).us(0, 0x0110, 1).us(0, 0x0700, 0).us(0, 0x0800, 0x0000));
+  const rq = command((d) => d.str(0, 0x0002, UID.mwlFind, true).us(0, 0x0100, 0x0020).us(0, 0x0110, 1).us(0, 0x0700, 0).us(0, 0x0800, DATA_SET_PRESENT));
   yield 300;
   yield* tcp.send(0, Buffer.concat([pData(1, rq, true, 16384), pData(1, query, false, 16384)]));
   yield 5000;
@@ -276,7 +277,7 @@ function* dicomWorklist(sim: Simulation, dev: Device, spec: WorkflowSpec): Flow 
   const hits = sim.rng.range(1, 5);
   for (let i = 0; i < hits; i++) {
     const p = sim.patient();
-    const rsp = command((d) => d.str(0, 0x0002, UID.mwlFind, true).us(0, 0x0100, 0x8020).us(0, 0x0120, 1).us(0, 0x0800, 0x0000).us(0, 0x0900, 0xff00));
+    const rsp = command((d) => d.str(0, 0x0002, UID.mwlFind, true).us(0, 0x0100, 0x8020).us(0, 0x0120, 1).us(0, 0x0800, DATA_SET_PRESENT).us(0, 0x0900, 0xff00));
     const ds = Buffer.concat([new DataSet().str(0x0008, 0x0050, `ACC${sim.rng.range(100000, 999999)}`).str(0x0010, 0x0010, `${p.family}^${p.given}`)
       .str(0x0010, 0x0020, p.mrn).str(0x0020, 0x000d, dicomUid(sim), true).done(), spsItem(dc.modality!, dev.aeTitle!, () => undefined)]);
     parts.push(pData(1, rsp, true, 16384), pData(1, ds, false, 16384));

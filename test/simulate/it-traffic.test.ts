@@ -52,7 +52,7 @@ beforeAll(async () => {
   try {
     reports = await deviceReports(store, { detail: true });
     const macOf = new Map(reports.map((r) => [r.id, r.mac]));
-    const rows = await store.db.selectFrom('observations').selectAll().where((eb) => eb.or([eb('key', 'like', 'smb.%'), eb('key', 'like', 'dicom.%')])).execute();
+    const rows = await store.db.selectFrom('observations').selectAll().where((eb) => eb.or([eb('key', 'like', 'smb.%'), eb('key', 'like', 'dicom.%'), eb('key', 'like', 'tcp.%')])).execute();
     for (const o of rows) {
       const mac = macOf.get(Number(o.device_id));
       if (!mac) continue;
@@ -239,3 +239,23 @@ describe.skipIf(!haveTshark)('simulated IT protocols against tshark', () => {
     expect(vigilMovers).toEqual([...movers].map((ip) => macs.get(ip)!).sort());
   });
 });
+
+describe('TCP stacks (src/simulate/net.ts) as p0f reads their SYNs', () => {
+  it('Windows 7 hosts look like Windows 7, Windows 10 and 11 like the NT kernel, Linux servers like Linux 3.11+', () => {
+    const clients = run.truth.devices.filter((d) => (facts.get(d.macs[0])?.get('tcp.syn_signature')?.size ?? 0) > 0);
+    const osOf = (pattern: RegExp) => clients.filter((d) => pattern.test(entryOf(d).os));
+    const w7 = osOf(/^Windows 7/);
+    const w10 = osOf(/^Windows 1[01]/);
+    const linux = osOf(/^Linux$/);
+    expect(w7.length).toBeGreaterThan(0);
+    expect(w10.length).toBeGreaterThan(0);
+    expect(linux.length).toBeGreaterThan(0);
+    for (const d of w7) expect(factsOf(d, 'tcp.os'), d.id).toEqual(['Windows 7 or 8']);
+    for (const d of w10) expect(factsOf(d, 'tcp.os'), d.id).toEqual(['Windows NT kernel']);
+    for (const d of linux) expect(factsOf(d, 'tcp.os'), d.id).toEqual(['Linux 3.11 and newer']);
+    // Linux offers timestamps in its SYN; Windows does not.
+    for (const d of linux) expect(factsOf(d, 'tcp.syn_signature')[0], d.id).toMatch(/:mss,sok,ts,nop,ws:/);
+    for (const d of [...w7, ...w10]) expect(factsOf(d, 'tcp.syn_signature')[0], d.id).toMatch(/:mss,nop,ws,nop,nop,sok:/);
+  });
+});
+
