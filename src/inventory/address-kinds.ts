@@ -23,6 +23,16 @@ export function isLocalAddress(ip: string): boolean {
   return p[0] === 10 || p[0] === 127 || (p[0] === 172 && p[1] >= 16 && p[1] <= 31) || (p[0] === 192 && p[1] === 168) || (p[0] === 169 && p[1] === 254) || (p[0] === 100 && p[1] >= 64 && p[1] <= 127);
 }
 
+/**
+ * Link-local addresses (IPv4 169.254/16, RFC 3927; IPv6 fe80::/10, RFC 4291 §2.5.6) are unique only on their
+ * link and never forwarded by a router: the frame that carries one comes from its own host's MAC, and the
+ * same address (a gateway's fe80::1) recurs on every VLAN.
+ */
+export function isLinkLocalAddress(ip: string): boolean {
+  if (ip.includes(':')) return /^fe[89ab]/i.test(ip);
+  return ip.startsWith('169.254.');
+}
+
 /** The /24 of an IPv4 address or the /64 of an IPv6 one (as written), to tell subnets apart. */
 export function subnetOf(ip: string): string {
   if (ip.includes(':')) return ip.split(':').slice(0, 4).join(':');

@@ -1,5 +1,5 @@
 import type { IdentifierKind, IdentityKind } from '../store/schema.js';
-import { isDeviceAddress, isGroupMac, isLocalAddress, isLocallyAdministeredMac, subnetOf } from './address-kinds.js';
+import { isDeviceAddress, isGroupMac, isLinkLocalAddress, isLocalAddress, isLocallyAdministeredMac, subnetOf } from './address-kinds.js';
 import type { HostEvidence, SeenHost } from './inventory-collector.js';
 
 export interface DraftIdentifier {
@@ -97,7 +97,8 @@ export function resolveIdentities(c: HostEvidence, knownRouters: ReadonlySet<str
 
   for (const [mac, hosts] of macHosts) {
     const router = routerMacs.has(mac);
-    const own = router ? hosts.filter((h) => bound.get(mac)?.has(h.ip) || h.ip === '' || !isDeviceAddress(h.ip)) : hosts;
+    // A router forwards others' addresses under its MAC, but never a link-local one: that is its own.
+    const own = router ? hosts.filter((h) => bound.get(mac)?.has(h.ip) || h.ip === '' || !isDeviceAddress(h.ip) || isLinkLocalAddress(h.ip)) : hosts;
     const keys = own.map((h) => h.key);
     const first = Math.min(...own.map((h) => h.first), Infinity);
     const last = Math.max(...own.map((h) => h.last), -Infinity);

@@ -53,6 +53,12 @@ const noticeSchema = z.object({ v: z.literal(NOTICE_VERSION), batch: z.string().
 /** Advisory lock key for the whole-inventory analytics (any constant; "VGL1"). */
 const ANALYTICS_LOCK = 0x56474c31;
 
+/** The store's message, with PostgreSQL's detail when it gives one (which key, which value). */
+function storeError(err: unknown): string {
+  const detail = (err as { detail?: unknown }).detail;
+  return typeof detail === 'string' && detail !== '' ? `${(err as Error).message} (${detail})` : (err as Error).message;
+}
+
 export class CentralService {
   readonly stats: CentralStats = { stored: 0, duplicates: 0, rejected: 0, retried: 0, redelivered: 0, observations: 0, analyticsRuns: 0 };
   private stopped = false;
@@ -144,12 +150,12 @@ export class CentralService {
       // bad data) gets a few tries, then the refusal is recorded with its reason.
       const tries = m.info.deliveryCount;
       if (!isTransient(err) && tries >= PERMANENT_TRIES) {
-        const reason = `the store refused it ${tries} times: ${(err as Error).message}`;
+        const reason = `the store refused it ${tries} times: ${storeError(err)}`;
         await this.settle(m, () => recordRejected(store, { batch: notice.batch, sensor: notice.batch.split('/')[0], site, seq: Number(notice.batch.split('/')[2]), reason }), { status: 'rejected', batch: notice.batch, reason }).catch(() => m.nak(this.backoff(tries)));
         return;
       }
       this.stats.retried++;
-      this.log(`window ${notice.batch} not stored (try ${tries}), will retry: ${(err as Error).message}`);
+      this.log(`window ${notice.batch} not stored (try ${tries}), will retry: ${storeError(err)}`);
       m.nak(this.backoff(tries));
     } finally {
       clearInterval(heartbeat);

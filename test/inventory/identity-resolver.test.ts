@@ -57,6 +57,23 @@ describe('identity resolution', () => {
     expect(byIdentity.get('mac:00:50:56:00:00:01')?.ip).toBe('10.30.0.20');
   });
 
+  it("a router's link-local address is its own, not a host behind it: fe80::1 recurs on every VLAN", () => {
+    const c = new InventoryCollector();
+    const pacs = ep('00:50:56:00:00:01', '10.30.0.20', 104);
+    const gw2 = '00:00:0c:07:ac:15';
+    for (const [gw, i] of [[GW, 0], [gw2, 1]] as const) {
+      c.flow(flow(ep(gw, `10.5${i}.0.11`, 40000), pacs, 10));
+      c.flow(flow(ep(gw, `10.2${i}.0.5`, 40002), pacs, 12));
+      // Router advertisements and MLD from the gateway's own link-local address, on each VLAN.
+      c.flow(flow(ep(gw, 'fe80::1', 0), ep('33:33:00:00:00:01', 'ff02::1', 0), 13, 'udp', 20 + i));
+    }
+    const r = resolveIdentities(c);
+    const byIdentity = new Map(r.drafts.map((d) => [`${d.identityKind}:${d.identity}`, d]));
+    expect(byIdentity.has('ip:fe80::1')).toBe(false);
+    for (const gw of [GW, gw2]) expect(byIdentity.get(`mac:${gw}`)?.identifiers.filter((i) => i.kind === 'ip').map((i) => i.value)).toEqual(['fe80::1']);
+    expect(byIdentity.has('ip:10.50.0.11')).toBe(true);
+  });
+
   it('keeps every address a MAC held (DHCP renumbering) as history, the latest as its IP', () => {
     const c = new InventoryCollector();
     const srv = ep('00:50:56:00:00:02', '10.30.0.2', 443);
