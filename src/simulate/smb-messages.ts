@@ -337,18 +337,18 @@ export function smb1SessionSetupRequest(ctx: Smb1Ctx, blob: Buffer, nativeOs: st
   const w = new ByteWriter(512);
   smb1Header(w, 0x73, ctx, false, 0);
   w.u8(12).u8(0xff).u8(0).u16le(0).u16le(16644).u16le(50).u16le(0).u32le(0).u16le(blob.length).u32le(0).u32le(0x800000d4);
-  const bc = w.mark();
-  w.u16le(0).bytes(blob);
-  smb1Strings(w, [nativeOs, nativeLanMan, '']);
-  const b = w.done();
-  b.writeUInt16LE(b.length - bc - 2, bc);
-  return frame(b);
+  return sessionSetupData(w, blob, nativeOs, nativeLanMan);
 }
 
 export function smb1SessionSetupResponse(ctx: Smb1Ctx, blob: Buffer, status: number, nativeOs: string, nativeLanMan: string): Buffer {
   const w = new ByteWriter(512);
   smb1Header(w, 0x73, ctx, true, status);
   w.u8(4).u8(0xff).u8(0).u16le(0).u16le(0).u16le(blob.length);
+  return sessionSetupData(w, blob, nativeOs, nativeLanMan);
+}
+
+/** The data block of a SESSION_SETUP_ANDX request or response: byte count, security blob, native OS and LAN manager. */
+function sessionSetupData(w: ByteWriter, blob: Buffer, nativeOs: string, nativeLanMan: string): Buffer {
   const bc = w.mark();
   w.u16le(0).bytes(blob);
   smb1Strings(w, [nativeOs, nativeLanMan, '']);

@@ -9,7 +9,8 @@ import { InventoryStore } from '../../src/store/inventory-store.js';
 
 // The inventory on the captures recorded from real implementations, against their truth
 // (eval/recorded-fixtures.json, which `npm run eval` scores): nothing it names may be wrong, and what the
-// recordings show (an archive answering query/retrieve, a workstation retrieving a study) must be named.
+// recordings show (an archive answering query/retrieve, a workstation retrieving a study, a printer's IPP
+// device ID, an LPD client's host name) must be named.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ATTRS = ['category', 'vendor', 'model', 'role'] as const;
 interface TruthHost {
@@ -38,7 +39,7 @@ async function inventoryOf(capture: string) {
 }
 
 describe('inventory on the recorded fixtures (eval/recorded-fixtures.json)', () => {
-  const named: Record<string, Record<string, Partial<Record<(typeof ATTRS)[number], string | null>>>> = {};
+  const named: Record<string, Record<string, Partial<Record<(typeof ATTRS)[number] | 'hostname', string | null>>>> = {};
   for (const f of fixtures) {
     it(`${f.capture}: every attribute named is the truth's`, async () => {
       const devices = await inventoryOf(f.capture);
@@ -46,7 +47,7 @@ describe('inventory on the recorded fixtures (eval/recorded-fixtures.json)', () 
       for (const t of f.devices) {
         const d = devices.find((x) => (x.mac !== null && t.macs.includes(x.mac)) || t.ips.some((ip) => x.ip === ip));
         expect(d, `${t.id} is in the inventory`).toBeDefined();
-        named[f.capture][t.id] = Object.fromEntries(ATTRS.map((a) => [a, d![a] ?? null]));
+        named[f.capture][t.id] = { ...Object.fromEntries(ATTRS.map((a) => [a, d![a] ?? null])), hostname: d!.hostname ?? null };
         for (const a of ATTRS) {
           const truth = t[a];
           const got = d![a] ?? null;
@@ -64,6 +65,12 @@ describe('inventory on the recorded fixtures (eval/recorded-fixtures.json)', () 
     expect(named['test/fixtures/dicom/find.pcap']['dicom-archive']).toMatchObject({ category: 'pacs', role: 'pacs' });
     expect(named['test/fixtures/dicom/store.pcap']).toMatchObject({ 'dicom-archive': { role: 'pacs' }, 'dicom-client': { role: 'modality' } });
     expect(named['test/fixtures/fhir/fhir-rest.pcap']['fhir-server']).toMatchObject({ role: 'fhir-server' });
+  });
+
+  it('names the IPP printer from its device ID, and the LPD client by the host its control file names', () => {
+    expect(named['test/fixtures/printing/ipp.pcap']['ipp-printer']).toMatchObject({ vendor: 'Example', model: 'LaserJet 4250', category: 'printer', role: 'printer' });
+    expect(named['test/fixtures/printing/ipp.pcap']['ipp-client'].category).not.toBe('printer');
+    expect(named['test/fixtures/printing/lpd.pcap']['lpd-client'].hostname).toBe('ward-pc');
   });
 
   it('a port that hints at ten categories names none of them', () => {
