@@ -31,8 +31,11 @@ export interface AnalyzerOptions {
   dissectors?: readonly Dissector[];
   /** Dissectors of link-layer frames without IP (LLDP, CDP); default `defaultFrameDissectors()`. */
   frameDissectors?: readonly FrameDissector[];
-  /** p0f fingerprints of SYNs and SYN+ACKs (src/protocols/tcp-fingerprint); default on. */
-  tcpFingerprints?: boolean;
+  /**
+   * p0f fingerprints of SYNs and SYN+ACKs (src/protocols/tcp-fingerprint); default on, each sender's
+   * signature reported once; `every-connection` reports it for every connection (the p0f differential).
+   */
+  tcpFingerprints?: boolean | 'every-connection';
   flowTable?: Partial<FlowTableOptions>;
   dissection?: Partial<DissectionOptions>;
   /** Receives every flow as it ends (in addition to flows.jsonl). */
@@ -81,7 +84,7 @@ export class Analyzer implements ObservationSink {
     this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
     this.flows = new FlowTable(options.flowTable);
     for (const d of options.frameDissectors ?? defaultFrameDissectors()) this.frameDissectors[d.linkProto] = d;
-    this.tcpFingerprinter = options.tcpFingerprints === false ? null : new TcpFingerprinter();
+    this.tcpFingerprinter = options.tcpFingerprints === false ? null : new TcpFingerprinter(undefined, options.tcpFingerprints === 'every-connection');
     const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
     this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
     this.flows.setListener({ flowEnd: (id, reason) => this.flowEnd(id, reason) });

@@ -172,6 +172,25 @@ const VECTORS: ConformanceVector[] = [
 const dissector = tcpFingerprintAsDatagrams();
 describeConformance(dissector, VECTORS);
 
+describe('reporting once per sender', () => {
+  it('matches and reports a sender\'s signature once, yet follows each connection for its SYN+ACK', async () => {
+    // A second connection from the same client to another server, which answers with the same stack: the
+    // client's signature is not reported again, the new server's is.
+    const second: Segment = { ...LINUX_SYN, sport: 43513, seq: 0x11223399, dst: '10.1.1.21' };
+    const secondAck: Segment = { ...LINUX_SYNACK, dport: 43513, ack: 0x1122339a, src: '10.1.1.21' };
+    const frames = [LINUX_SYN, LINUX_SYNACK, second, secondAck].map((s) => ethernet(ipPacket(s)));
+    const path = join(tmp, 'repeat.pcap');
+    writeFileSync(path, pcapOf(frames));
+    const raw = (mode: boolean | 'every-connection') => {
+      const out: string[] = [];
+      const a = new Analyzer({ tcpFingerprints: mode, rawObservationKeys: new Set(['tcp.syn_signature', 'tcp.synack_signature', 'tcp.os']), onRawObservation: (o) => out.push(`${o.key} ${o.src.ip}`) });
+      return a.addCapture(path).then(() => (a.finish(), out));
+    };
+    expect(await raw('every-connection')).toEqual(['tcp.syn_signature 10.1.1.10', 'tcp.os 10.1.1.10', 'tcp.synack_signature 10.1.1.20', 'tcp.os 10.1.1.20', 'tcp.syn_signature 10.1.1.10', 'tcp.os 10.1.1.10', 'tcp.synack_signature 10.1.1.21', 'tcp.os 10.1.1.21']);
+    expect(await raw(true)).toEqual(['tcp.syn_signature 10.1.1.10', 'tcp.os 10.1.1.10', 'tcp.synack_signature 10.1.1.20', 'tcp.os 10.1.1.20', 'tcp.synack_signature 10.1.1.21', 'tcp.os 10.1.1.21']);
+  });
+});
+
 // ---- The database --------------------------------------------------------------------------------------
 
 describe('p0f signature database', () => {
@@ -282,6 +301,8 @@ async function vigilRows(capture: string): Promise<{ rows: Map<string, Row[]>; t
   const tagged = new Set<string>();
   let last: Row | null = null;
   const analyzer = new Analyzer({
+    // Every connection's signature, as p0f prints one line per connection.
+    tcpFingerprints: 'every-connection',
     rawObservationKeys: new Set(['tcp.syn_signature', 'tcp.synack_signature', 'tcp.os', 'tcp.os_fuzzy', 'tcp.tool']),
     onRawObservation: (o: Observation) => {
       const src = `${o.src.ip}/${o.src.port}`;
