@@ -3,6 +3,7 @@
  * discovery (RFC 4861), MLDv2 reports (RFC 3810), DHCPv6 Solicit (RFC 8415) and mDNS over IPv6 (RFC 6762).
  * Each encoder returns the ICMPv6 message or UDP payload; net.ts's `ip6` adds the headers and checksums.
  */
+import { parseIp } from '../forensics/ip-bytes.js';
 import { ByteWriter } from './bytes.js';
 import { hashString } from './rng.js';
 
@@ -18,41 +19,11 @@ export const ROUTER_LL = ip6('fe80::1');
 
 /** Parses IPv6 text (with at most one `::`). */
 export function ip6(s: string): Uint8Array {
-  const [head, tail] = s.includes('::') ? s.split('::') : [s, null];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  if (groups.length !== 8) throw new Error(`not an IPv6 address: ${s}`);
-  const b = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const v = parseInt(g, 16);
-    b[2 * i] = v >> 8;
-    b[2 * i + 1] = v & 255;
-  });
-  return b;
+  const parsed = parseIp(s);
+  if (parsed?.family !== 6) throw new Error(`not an IPv6 address: ${s}`);
+  return new Uint8Array(parsed.bytes);
 }
 
-/** RFC 5952 text: lower case, no leading zeros, the longest run of two or more zero groups as `::`. */
-export function ip6Text(b: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[2 * i] << 8) | b[2 * i + 1]);
-  let best = -1, len = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > len && j - i >= 2) {
-      best = i;
-      len = j - i;
-    }
-    i = j;
-  }
-  const hex = (a: number, z: number) => g.slice(a, z).map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(0, 8) : `${hex(0, best)}::${hex(best + len, 8)}`;
-}
 
 /** The Ethernet group address of an IPv6 multicast address (RFC 2464 §7): 33:33 and its last 32 bits. */
 export function multicastMac(a: Uint8Array): Uint8Array {

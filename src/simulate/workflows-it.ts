@@ -4,11 +4,12 @@
  * mDNS), and reading workstations retrieving studies from the PACS by DICOM C-MOVE. Registered in
  * workflows.ts WORKFLOWS.
  */
+import { ipv6Text } from '../decode/address-text.js';
 import type { SmbProfile, WorkflowSpec } from './catalogue.js';
 import { ipText } from './bytes.js';
 import type { Device, ZoneNet } from './hospital.js';
 import {
-  ALL_NODES, ALL_ROUTERS, DHCPV6_SERVERS, LLMNR_GROUP, MDNS_GROUP, MLDV2_ROUTERS, ROUTER_LL, UNSPECIFIED, dhcpv6Solicit, interfaceId, ip6Text,
+  ALL_NODES, ALL_ROUTERS, DHCPV6_SERVERS, LLMNR_GROUP, MDNS_GROUP, MLDV2_ROUTERS, ROUTER_LL, UNSPECIFIED, dhcpv6Solicit, interfaceId,
   linkLocal, mdnsAnnouncement, mdnsQuery, mldv2Report, multicastMac, neighbourAdvertisement, neighbourSolicitation, routerAdvertisement,
   routerSolicitation, solicitedNode, udp6, ulaPrefix, withIid,
 } from './ipv6.js';
@@ -181,7 +182,7 @@ export function deviceIpv6(domain: string, dev: Device): { ll: Uint8Array; ula: 
 
 export function deviceIpv6Text(domain: string, dev: Device): string[] {
   const a = deviceIpv6(domain, dev);
-  return a ? [ip6Text(a.ll), ip6Text(a.ula)] : [];
+  return a ? [ipv6Text(a.ll, 0), ipv6Text(a.ula, 0)] : [];
 }
 
 function* routerAdvert(sim: Simulation, zn: ZoneNet): Flow {

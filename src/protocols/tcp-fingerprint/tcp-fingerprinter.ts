@@ -82,11 +82,9 @@ export class TcpFingerprinter {
     private readonly everyConnection = false,
   ) {}
 
-  /** Whether this sender's signature was reported: the cached outcome (true: a tool), or undefined. */
-  private reportedBefore(p: DecodedPacket, synMss: number): { key: number; tool: boolean | undefined } {
-    if (this.everyConnection) return { key: -1, tool: undefined };
-    const key = senderSignatureKey(p, this.sig, synMss);
-    return { key, tool: this.reported.get(key) };
+  /** The key of this sender's signature (-1 when every connection is reported); `reported.get(key)` says whether it was, and if a tool's. */
+  private senderKey(p: DecodedPacket, synMss: number): number {
+    return this.everyConnection ? -1 : senderSignatureKey(p, this.sig, synMss);
   }
 
   private remember(key: number, tool: boolean): void {
@@ -106,15 +104,15 @@ export class TcpFingerprinter {
       // p0f: "Perhaps just a simple dupe?" A retransmitted SYN is not fingerprinted twice.
       if (known !== STATE_NONE && p.srcPort === this.clientPort[id] && this.synSeq[id] === p.tcpSeq) return;
       this.flowSerial[id] = serial;
-      const before = this.reportedBefore(p, 0);
-      let tool = before.tool;
+      const key = this.senderKey(p, 0);
+      let tool = this.reported.get(key);
       if (tool === undefined) {
         const match = matchP0f(this.db, sig, 0);
         emit('tcp.syn_signature', formatP0fSignature(sig, 0));
         tool = match !== null && match.signature.label.osClass === null;
         if (tool) emit('tcp.tool', match!.signature.label.text);
         else if (match !== null) emit(match.fuzzy ? 'tcp.os_fuzzy' : 'tcp.os', match.signature.label.text);
-        this.remember(before.key, tool);
+        this.remember(key, tool);
       }
       if (tool) {
         this.state[id] = STATE_NONE;
@@ -129,12 +127,12 @@ export class TcpFingerprinter {
     if ((p.tcpFlags & TCP_ACK) === 0 || known !== STATE_SYN || p.dstPort !== this.clientPort[id]) return;
     this.state[id] = STATE_ACKED;
     const synMss = this.synMss[id];
-    const before = this.reportedBefore(p, synMss);
-    if (before.tool !== undefined) return;
+    const key = this.senderKey(p, synMss);
+    if (this.reported.has(key)) return;
     const match = matchP0f(this.db, sig, synMss);
     emit('tcp.synack_signature', formatP0fSignature(sig, synMss));
     if (match !== null && match.signature.label.osClass !== null) emit(match.fuzzy ? 'tcp.os_fuzzy' : 'tcp.os', match.signature.label.text);
-    this.remember(before.key, false);
+    this.remember(key, false);
   }
 
   private grow(min: number): void {
