@@ -14,8 +14,8 @@
  * Usage: node dist/bench/central-bench.js [--sites 4] [--devices 1500] [--duration 10m] [--window 60] [--skip-two]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -32,10 +32,23 @@ function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
-/** Runs vigil; `ready` and `lastStored` are when the process said it was consuming and when it last stored a window. */
-function run(args: string[]): Promise<{ code: number | null; err: string; ready: number | null; lastStored: number | null }> {
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 where there is none. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs vigil; `ready` and `lastStored` are when the process said it was consuming and when it last stored a window; `cpu` its CPU seconds. */
+function run(args: string[]): Promise<{ code: number | null; err: string; ready: number | null; lastStored: number | null; cpu: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [VIGIL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Sampled while it runs: once it has exited, /proc no longer has it.
+    let cpu = 0;
+    const sampler = setInterval(() => (cpu = Math.max(cpu, cpuSeconds(child.pid))), 100);
     let err = '';
     let ready: number | null = null;
     let lastStored: number | null = null;
@@ -45,7 +58,10 @@ function run(args: string[]): Promise<{ code: number | null; err: string; ready:
       if (ready === null && /consuming /.test(text)) ready = performance.now();
       if (/stored \S+ \(/.test(text)) lastStored = performance.now();
     });
-    child.on('close', (code) => resolve({ code, err, ready, lastStored }));
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      resolve({ code, err, ready, lastStored, cpu });
+    });
   });
 }
 
@@ -59,9 +75,23 @@ async function publish(pcap: string, siteFile: string, site: string, namespace: 
 }
 
 /** Parses `stored <batch> (...): N devices (...), F facts, ... in X ms` lines, with the time each was printed. */
-async function centrals(n: number, namespace: string, db: string): Promise<{ facts: number; windows: number; seconds: number; perWindowMs: number[] }> {
+async function centrals(n: number, namespace: string, db: string, admin: pg.Client): Promise<{ facts: number; windows: number; seconds: number; perWindowMs: number[]; cpu: number; pgCpu: number }> {
   const children = Array.from({ length: n }, () => run(['central', '--nats', NATS, '--namespace', namespace, '--postgres', db, '--durable', 'bench', '--analytics-interval', '0', '--idle-exit', '2']));
+  // The PostgreSQL server processes serving the benchmark's database, sampled while they live.
+  const name = db.slice(db.lastIndexOf('/') + 1);
+  const backends = new Map<number, number>();
+  let sampling = true;
+  const sample = async () => {
+    while (sampling) {
+      const r = await admin.query('select pid from pg_stat_activity where datname = $1', [name]).catch(() => ({ rows: [] as { pid: number }[] }));
+      for (const { pid } of r.rows) backends.set(pid, Math.max(backends.get(pid) ?? 0, cpuSeconds(pid)));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const sampler = sample();
   const results = await Promise.all(children);
+  sampling = false;
+  await sampler;
   // Ingest time: from the first process consuming (started, store migrated, consumer bound) to the
   // last window committed. Process start-up and the idle wait before leaving are not ingest.
   const readyAt = Math.min(...results.map((r) => r.ready ?? Infinity));
@@ -78,7 +108,7 @@ async function centrals(n: number, namespace: string, db: string): Promise<{ fac
       perWindowMs.push(Number(m[2]));
     }
   }
-  return { facts, windows, seconds, perWindowMs };
+  return { facts, windows, seconds, perWindowMs, cpu: results.reduce((n, r) => n + r.cpu, 0), pgCpu: [...backends.values()].reduce((n, c) => n + c, 0) };
 }
 
 async function main(): Promise<void> {
@@ -97,7 +127,7 @@ async function main(): Promise<void> {
     const name = `vigil_central_bench_${process.pid}_${label}_${processes}`;
     await admin.query(`create database ${name}`);
     dbs.push(name);
-    const r = await centrals(processes, namespace, PG_ADMIN.replace(/\/[^/]*$/, `/${name}`));
+    const r = await centrals(processes, namespace, PG_ADMIN.replace(/\/[^/]*$/, `/${name}`), admin);
     const link = await openNatsLink(NATS, 'vigil-bench-cleanup', { namespace });
     await removeNamespace(link);
     await link.close();
@@ -118,7 +148,8 @@ async function main(): Promise<void> {
       const rate = r.facts / r.seconds;
       console.log(
         `first contact, central x${processes}: ${r.windows} sites' first windows (${devices} devices each), ${r.facts.toLocaleString('en')} facts in ${r.seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString('en')} facts/s; ` +
-          `target >= ${TARGET.toLocaleString('en')}/s: ${rate >= TARGET ? 'meets target' : 'MISSES target'}`,
+          `target >= ${TARGET.toLocaleString('en')}/s: ${rate >= TARGET ? 'meets target' : 'MISSES target'}; ` +
+          `CPU: central ${r.cpu.toFixed(2)} s (with start-up), PostgreSQL backends ${r.pgCpu.toFixed(2)} s; load average ${loadavg()[0].toFixed(2)}`,
       );
     }
     const r = await ingest('running', captures.slice(0, 1), windowS, 1);

@@ -116,6 +116,45 @@ export interface WorkflowConnection {
   last_seen: number;
 }
 
+type ConnectionFactRow = { client_id: number | string; server_id: number | string; transport: string; port: number; sender: string; key: string; value: string };
+type CrossedFact = { sender: string; key: string; value: string };
+const noFacts: CrossedFact[] = [];
+
+/** What crossed each conversation, keyed `client/server/transport/port`. */
+function factsByConversation(rows: readonly ConnectionFactRow[]): Map<string, CrossedFact[]> {
+  const facts = new Map<string, CrossedFact[]>();
+  for (const f of rows) {
+    const id = `${f.client_id}/${f.server_id}/${f.transport}/${f.port}`;
+    let list = facts.get(id);
+    if (!list) facts.set(id, (list = []));
+    list.push({ sender: f.sender, key: f.key, value: f.value });
+  }
+  return facts;
+}
+
+/** The tests of a definition one conversation passes, as bits; 0 when it passes none. */
+const FACTS = 1;
+const FORWARD = 2;
+const BACKWARD = 4;
+const PORT = 8;
+
+/** Most conversations match no definition: this decides that before any evidence is built. */
+function conversationMatch(w: CompiledDefinition, port: number, clientCat: string, serverCat: string, crossed: readonly CrossedFact[]): number {
+  if (w.excluded.has(port)) return 0;
+  let match = 0;
+  if (w.factKeys.size) for (const f of crossed) if (w.factKeys.has(f.key)) match |= FACTS;
+  if (w.hasCategories && (!w.client || w.client.has(clientCat)) && (!w.server || w.server.has(serverCat))) match |= FORWARD;
+  if (w.either && (!w.client || w.client.has(serverCat)) && (!w.server || w.server.has(clientCat))) match |= BACKWARD;
+  if (w.ports.has(port)) match |= PORT;
+  return match;
+}
+
+/** With categories matched backwards, the hub is the device whose category names the hub's side. */
+const serverIsHub = (w: CompiledDefinition, match: number): boolean => {
+  const reversed = (match & BACKWARD) !== 0 && (match & FORWARD) === 0;
+  return w.def.hub === 'server' ? !reversed : reversed;
+};
+
 /**
  * Every workflow instance in the store: each conversation is tested against each definition (facts
  * that crossed it, its devices' categories, its port), then grouped by the definition's hub end.
@@ -142,20 +181,13 @@ export async function recogniseWorkflows(store: InventoryStore, definitions = lo
 export function recogniseWorkflowsIn(
   devices: ReadonlyMap<number, WorkflowDevice>,
   conns: Iterable<WorkflowConnection>,
-  connectionFacts: readonly { client_id: number | string; server_id: number | string; transport: string; port: number; sender: string; key: string; value: string }[],
+  connectionFacts: readonly ConnectionFactRow[],
   definitions = loadWorkflowDefinitions(),
   /** Per device, its own facts by key (values as stored JSON text): at least the definitions' `internetFacts` keys and the internet peers. */
   deviceFacts: ReadonlyMap<number, ReadonlyMap<string, readonly string[]>> = new Map(),
 ): WorkflowInstance[] {
   const compiled = definitions.map(compile);
-  const facts = new Map<string, { sender: string; key: string; value: string }[]>();
-  for (const f of connectionFacts) {
-    const id = `${f.client_id}/${f.server_id}/${f.transport}/${f.port}`;
-    let list = facts.get(id);
-    if (!list) facts.set(id, (list = []));
-    list.push({ sender: f.sender, key: f.key, value: f.value });
-  }
-  const noFacts: { sender: string; key: string; value: string }[] = [];
+  const facts = factsByConversation(connectionFacts);
   const instances = new Map<string, WorkflowInstance>();
   // Per instance, its members by device id: a hub with thousands of members stays linear.
   const memberIndex = new Map<WorkflowInstance, Map<number, WorkflowInstance['members'][number]>>();
@@ -167,23 +199,15 @@ export function recogniseWorkflowsIn(
     const clientCat = client.category ?? '';
     const serverCat = server.category ?? '';
     for (const w of compiled) {
-      if (w.excluded.has(c.port)) continue;
-      // Most conversations match no definition: decide that before building any evidence.
-      let factHit = false;
-      if (w.factKeys.size) for (const f of crossed) if (w.factKeys.has(f.key)) factHit = true;
-      const forward = w.hasCategories && (!w.client || w.client.has(clientCat)) && (!w.server || w.server.has(serverCat));
-      const backward = w.either && (!w.client || w.client.has(serverCat)) && (!w.server || w.server.has(clientCat));
-      const portHit = w.ports.has(c.port);
-      if (!factHit && !forward && !backward && !portHit) continue;
+      const match = conversationMatch(w, c.port, clientCat, serverCat, crossed);
+      if (match === 0) continue;
       const evidence: string[] = [];
-      if (factHit) for (const cond of w.def.facts ?? []) for (const f of crossed) if (factHolds(cond, f.sender, f.key, f.value)) evidence.push(`${f.key}=${f.value} (${f.sender})`);
-      if (forward || backward) evidence.push(`categories ${client.category} → ${server.category}`);
-      if (portHit) evidence.push(`${c.transport}/${c.port}`);
+      if (match & FACTS) for (const cond of w.def.facts ?? []) for (const f of crossed) if (factHolds(cond, f.sender, f.key, f.value)) evidence.push(`${f.key}=${f.value} (${f.sender})`);
+      if (match & (FORWARD | BACKWARD)) evidence.push(`categories ${client.category} → ${server.category}`);
+      if (match & PORT) evidence.push(`${c.transport}/${c.port}`);
       if (evidence.length === 0) continue;
-      // With categories matched backwards, the hub is the device whose category names the hub's side.
-      const serverIsHub = w.def.hub === 'server' ? !(backward && !forward) : Boolean(backward && !forward);
-      const hub = serverIsHub ? server : client;
-      const member = serverIsHub ? client : server;
+      const hub = serverIsHub(w, match) ? server : client;
+      const member = serverIsHub(w, match) ? client : server;
       const key = `${w.def.id}/${hub.id}`;
       let inst = instances.get(key);
       if (!inst) {
@@ -224,6 +248,106 @@ export function recogniseWorkflowsIn(
     }
   }
   return [...instances.values()].sort((a, b) => a.workflow.localeCompare(b.workflow) || b.members.length - a.members.length || a.hub.id - b.hub.id);
+}
+
+/** Conversations as columns, `length` entries in each: read without an object per row. */
+export interface ConversationColumns {
+  length: number;
+  client: ArrayLike<number>;
+  server: ArrayLike<number>;
+  /** Indexes into `transports`. */
+  transport: ArrayLike<number>;
+  transports: readonly string[];
+  port: ArrayLike<number>;
+}
+
+/**
+ * Per device, how many workflow instances it is the hub of and a member of: the instances
+ * `recogniseWorkflowsIn` finds from these conversations, by the same tests, without building them
+ * (no evidence, flows or labels). Instances operated from the internet have no members and are not
+ * counted: no device depends on them.
+ */
+export function workflowRoles(
+  devices: ReadonlyMap<number, { category: string | null }>,
+  conns: ConversationColumns,
+  connectionFacts: readonly ConnectionFactRow[],
+  definitions = loadWorkflowDefinitions(),
+): Map<number, { hubOf: number; memberOf: number }> {
+  const compiled = definitions.map(compile);
+  const facts = factsByConversation(connectionFacts);
+  // Per definition id (instances are keyed by it), per hub, its member devices.
+  const byId = new Map<string, Map<number, Set<number>>>();
+  const instances = compiled.map((w) => byId.get(w.def.id) ?? byId.set(w.def.id, new Map()).get(w.def.id)!);
+  /** The definitions a conversation makes an instance of, as pairs of definition index and match bits. */
+  const matchAll = (port: number, clientCat: string, serverCat: string, crossed: readonly CrossedFact[]): number[] => {
+    const out: number[] = [];
+    for (let d = 0; d < compiled.length; d++) {
+      const w = compiled[d];
+      const match = conversationMatch(w, port, clientCat, serverCat, crossed);
+      if (match === 0) continue;
+      // Matched on facts alone, an instance needs one of the conditions to hold, as its evidence.
+      if (match === FACTS && !(w.def.facts ?? []).some((cond) => crossed.some((f) => factHolds(cond, f.sender, f.key, f.value)))) continue;
+      out.push(d, match);
+    }
+    return out;
+  };
+  // Without facts, a conversation's matches follow from its two categories and its port: each
+  // combination is tested once, not each of hundreds of thousands of conversations.
+  const categories: string[] = [];
+  const categoryIds = new Map<string, number>();
+  // Each device's category as a small number: in an array by device id when ids are dense (SQLite's
+  // are), else in a map; -1 for no such device.
+  let maxId = 0;
+  for (const id of devices.keys()) maxId = Number.isInteger(id) && id >= 0 && maxId >= 0 ? Math.max(maxId, id) : -1;
+  const dense = maxId >= 0 && maxId <= 4 * devices.size + 1024 ? new Int32Array(maxId + 1).fill(-1) : null;
+  const sparse = dense ? null : new Map<number, number>();
+  for (const [id, d] of devices) {
+    const c = d.category ?? '';
+    let n = categoryIds.get(c);
+    if (n === undefined) categoryIds.set(c, (n = categories.push(c) - 1));
+    if (dense) dense[id] = n;
+    else sparse!.set(id, n);
+  }
+  const categoryOf = (id: number): number => (dense ? (Number.isInteger(id) && id >= 0 && id < dense.length ? dense[id] : -1) : (sparse!.get(id) ?? -1));
+  const tested = new Map<number, number[]>();
+  for (let i = 0; i < conns.length; i++) {
+    const clientId = conns.client[i];
+    const serverId = conns.server[i];
+    const clientC = categoryOf(clientId);
+    const serverC = categoryOf(serverId);
+    if (clientC < 0 || serverC < 0) continue;
+    const port = conns.port[i];
+    const crossed = facts.size ? (facts.get(`${clientId}/${serverId}/${conns.transports[conns.transport[i]]}/${port}`) ?? noFacts) : noFacts;
+    const clientCat = categories[clientC];
+    const serverCat = categories[serverC];
+    let matches: number[];
+    if (crossed === noFacts && Number.isInteger(port) && port >= 0 && port < 65536 && categories.length < 65536) {
+      const key = (clientC * 65536 + serverC) * 65536 + port;
+      let m = tested.get(key);
+      if (!m) tested.set(key, (m = matchAll(port, clientCat, serverCat, crossed)));
+      matches = m;
+    } else matches = matchAll(port, clientCat, serverCat, crossed);
+    for (let j = 0; j < matches.length; j += 2) {
+      const toServer = serverIsHub(compiled[matches[j]], matches[j + 1]);
+      const hub = toServer ? serverId : clientId;
+      const byHub = instances[matches[j]];
+      let members = byHub.get(hub);
+      if (!members) byHub.set(hub, (members = new Set()));
+      members.add(toServer ? clientId : serverId);
+    }
+  }
+  const roles = new Map<number, { hubOf: number; memberOf: number }>();
+  const role = (id: number) => {
+    let r = roles.get(id);
+    if (!r) roles.set(id, (r = { hubOf: 0, memberOf: 0 }));
+    return r;
+  };
+  for (const byHub of byId.values())
+    for (const [hub, members] of byHub) {
+      role(hub).hubOf++;
+      for (const m of members) role(m).memberOf++;
+    }
+  return roles;
 }
 
 /** The workflows a device's loss breaks: all of those it is the hub of, and its own part in the others. */

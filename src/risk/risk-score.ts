@@ -57,22 +57,43 @@ const EXPOSURE_LABELS: Record<string, string> = {
   it: 'Reached from the IT zone',
 };
 
+/** One label per decision, not one per device. */
+const vulnerabilityLabels = new Map<string, string>();
+
 /** A factor's label and kind follow from its id: stores keep `[id, weight, detail]` and rebuild the rest. */
 export function factor(id: string, weight: number, detail: string, model: RiskModel): RiskFactor {
   if (IMPACT_LABELS[id]) return { id, label: IMPACT_LABELS[id], kind: 'impact', weight, detail };
-  if (id.startsWith('vulnerabilities-')) return { id, label: `Vulnerabilities: most urgent decision ${id.slice('vulnerabilities-'.length)}`, kind: 'likelihood', weight, detail };
+  if (id.startsWith('vulnerabilities-')) {
+    let label = vulnerabilityLabels.get(id);
+    if (label === undefined) {
+      label = `Vulnerabilities: most urgent decision ${id.slice('vulnerabilities-'.length)}`;
+      if (vulnerabilityLabels.size < 64) vulnerabilityLabels.set(id, label);
+    }
+    return { id, label, kind: 'likelihood', weight, detail };
+  }
   if (id.startsWith('exposure-')) return { id, label: EXPOSURE_LABELS[id.slice('exposure-'.length)] ?? id, kind: 'likelihood', weight, detail };
   return { id, label: model.likelihood.behaviours.find((b) => b.id === id)?.label ?? id, kind: 'likelihood', weight, detail };
 }
 
-export function scoreDevice(d: RiskInputs, model: RiskModel): RiskScore {
+/**
+ * `strings`, when given, holds one copy of each detail text: scoring a whole inventory keeps every
+ * score, and most details ("0 workflows; one of 12 of its category") repeat across devices.
+ */
+export function scoreDevice(d: RiskInputs, model: RiskModel, strings?: Map<string, string>): RiskScore {
+  const one = (text: string): string => {
+    if (!strings) return text;
+    const kept = strings.get(text);
+    if (kept !== undefined) return kept;
+    strings.set(text, text);
+    return text;
+  };
   const factors: RiskFactor[] = [];
   const ways: number[] = [];
   const L = model.likelihood;
   if (d.vulnerabilities.decision) {
     const w = L.vulnerabilityDecision[d.vulnerabilities.decision] ?? 0;
     ways.push(w);
-    factors.push(factor(`vulnerabilities-${d.vulnerabilities.decision}`, w, `${d.vulnerabilities.count} known, ${d.vulnerabilities.kev} exploited in the wild (KEV)`, model));
+    factors.push(factor(`vulnerabilities-${d.vulnerabilities.decision}`, w, one(`${d.vulnerabilities.count} known, ${d.vulnerabilities.kev} exploited in the wild (KEV)`), model));
   }
   for (const [kind, example] of d.exposure) {
     const w = L.exposure[kind] ?? 0;
@@ -86,7 +107,7 @@ export function scoreDevice(d: RiskInputs, model: RiskModel): RiskScore {
     if (!seen) continue;
     ways.push(rule.weight);
     if (rule.privacy) phiSeen = true;
-    factors.push(factor(rule.id, rule.weight, seen, model));
+    factors.push(factor(rule.id, rule.weight, one(seen), model));
   }
   const likelihood = combine(ways);
 
@@ -98,12 +119,12 @@ export function scoreDevice(d: RiskInputs, model: RiskModel): RiskScore {
   const scarcityPart = d.sameCategory > 0 ? 1 / d.sameCategory : 1;
   const criticality = Math.min(1, C.base + C.workflow * workflowPart + C.scarcity * scarcityPart);
   const safetyImpact = safetyWeight * criticality;
-  factors.push(factor('safety-class', safetyWeight, `${safetyClass} (${d.category ?? 'category unknown'})`, model));
+  factors.push(factor('safety-class', safetyWeight, one(`${safetyClass} (${d.category ?? 'category unknown'})`), model));
   factors.push(
     factor(
       'criticality',
       Math.round(criticality * 1000) / 1000,
-      `${d.workflows} workflow${d.workflows === 1 ? '' : 's'}${d.hub ? ' as hub' : ''}; ${d.sameCategory <= 1 ? 'the only one of its category' : `one of ${d.sameCategory} of its category`}`,
+      one(`${d.workflows} workflow${d.workflows === 1 ? '' : 's'}${d.hub ? ' as hub' : ''}; ${d.sameCategory <= 1 ? 'the only one of its category' : `one of ${d.sameCategory} of its category`}`),
       model,
     ),
   );
@@ -112,7 +133,7 @@ export function scoreDevice(d: RiskInputs, model: RiskModel): RiskScore {
   let privacyImpact = d.holdsPhi ? P.holdsPhi : d.movesPhi ? P.movesPhi : P.none;
   if (phiSeen) privacyImpact = Math.max(privacyImpact, P.observedPhi);
   if (d.hub && (d.holdsPhi || d.movesPhi)) privacyImpact = Math.min(1, privacyImpact + P.hubBonus);
-  factors.push(factor('privacy-class', Math.round(privacyImpact * 100) / 100, `${d.holdsPhi ? 'holds' : d.movesPhi ? 'moves' : 'no'} patient data by category${phiSeen ? '; seen crossing the wire in clear' : ''}${d.hub ? '; hub of a workflow' : ''}`, model));
+  factors.push(factor('privacy-class', Math.round(privacyImpact * 100) / 100, one(`${d.holdsPhi ? 'holds' : d.movesPhi ? 'moves' : 'no'} patient data by category${phiSeen ? '; seen crossing the wire in clear' : ''}${d.hub ? '; hub of a workflow' : ''}`), model));
 
   const safety = round1(100 * likelihood * safetyImpact);
   const privacy = round1(100 * likelihood * privacyImpact);

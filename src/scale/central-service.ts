@@ -34,6 +34,12 @@ export interface CentralOptions {
   log?: (line: string) => void;
   /** Called after each window is handled (tests count and kill on it). */
   onOutcome?: (o: IngestOutcome) => void;
+  /**
+   * Windows of different sites stored at once, each in its own transaction on its own connection
+   * (default 2): one window's JavaScript runs while PostgreSQL writes another's. A site's windows are
+   * stored one after another, in the order they arrive.
+   */
+  concurrency?: number;
 }
 
 export interface CentralStats {
@@ -88,26 +94,55 @@ export class CentralService {
       const consumer = await this.link.js.consumers.get(this.link.names.stream, durable);
       this.log(`consuming ${this.link.names.stream} as ${durable} into ${this.store.location}`);
       let idleSince = Date.now();
-      while (!this.stopped) {
-        let m: JsMsg | null = null;
-        try {
-          m = await consumer.next({ expires: 1000 });
-        } catch (err) {
-          // NATS restarting: the client reconnects by itself; ask again shortly.
-          this.log(`waiting for NATS: ${(err as Error).message}`);
-          await sleep(500);
-          continue;
-        }
-        if (m) {
-          idleSince = Date.now();
-          await this.handle(m);
-          // Under a steady stream there is no idle moment: the interval alone decides.
+      const limit = Math.max(1, this.o.concurrency ?? 2);
+      const inflight = new Map<string, Promise<void>>();
+      let failure: { err: unknown } | null = null;
+      try {
+        while (!this.stopped && !failure) {
+          if (inflight.size >= limit) {
+            await Promise.race(inflight.values());
+            continue;
+          }
+          let m: JsMsg | null = null;
+          try {
+            m = await consumer.next({ expires: 1000 });
+          } catch (err) {
+            // NATS restarting: the client reconnects by itself; ask again shortly.
+            this.log(`waiting for NATS: ${(err as Error).message}`);
+            await sleep(500);
+            continue;
+          }
+          if (m) {
+            idleSince = Date.now();
+            const site = siteOf(m);
+            const before = inflight.get(site);
+            if (before) {
+              // The same site's previous window first: later windows build on the devices it creates.
+              const heartbeat = setInterval(() => m!.working(), ((this.o.ackWaitS ?? ACK_WAIT_S) * 1000) / 3);
+              await before.finally(() => clearInterval(heartbeat));
+            }
+            const msg = m;
+            const p: Promise<void> = this.handle(msg)
+              .catch((err: unknown) => {
+                failure ??= { err };
+              })
+              .finally(() => {
+                if (inflight.get(site) === p) inflight.delete(site);
+                idleSince = Date.now();
+              });
+            inflight.set(site, p);
+            // Under a steady stream there is no idle moment: the interval alone decides.
+            if (this.dirty) await this.analytics();
+            continue;
+          }
+          if (inflight.size) continue;
           if (this.dirty) await this.analytics();
-          continue;
+          if (this.o.idleExitS !== undefined && Date.now() - idleSince >= this.o.idleExitS * 1000) break;
         }
-        if (this.dirty) await this.analytics();
-        if (this.o.idleExitS !== undefined && Date.now() - idleSince >= this.o.idleExitS * 1000) break;
+      } finally {
+        await Promise.all(inflight.values());
       }
+      if (failure) throw (failure as { err: unknown }).err;
       if (this.dirty) await this.analytics();
       return this.stats;
     } finally {
@@ -119,7 +154,7 @@ export class CentralService {
   private async handle(m: JsMsg): Promise<void> {
     const store = this.store!;
     if (m.info.redelivered) this.stats.redelivered++;
-    const site = m.subject.split('.')[2] ?? 'unknown';
+    const site = siteOf(m);
     let notice: z.infer<typeof noticeSchema>;
     try {
       notice = noticeSchema.parse(JSON.parse(new TextDecoder().decode(m.data)));
@@ -244,7 +279,12 @@ const PERMANENT_TRIES = 5;
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return !(err instanceof SyntaxError || err instanceof TypeError || err instanceof RangeError);
+  // Two windows creating the same device at once (a MAC seen at two sites): the second finds it when tried again.
+  if (code === '23505') return (err as { constraint?: unknown }).constraint === 'devices_identity';
   return code.startsWith('08') || code.startsWith('57P') || code === '53300' || code === '40001' || code === '40P01';
 }
+
+/** The site of a notice, from its subject `<namespace>.v1.<site>.window`. */
+const siteOf = (m: JsMsg): string => m.subject.split('.')[2] ?? 'unknown';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

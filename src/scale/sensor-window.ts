@@ -222,12 +222,51 @@ export function parseWindow(bytes: Uint8Array): SensorWindow {
   if (json && typeof json === 'object' && 'v' in json && (json as { v: unknown }).v !== WINDOW_SCHEMA_VERSION) {
     throw new WindowFormatError(`schema version ${String((json as { v: unknown }).v)} is not one this central service reads (it reads ${WINDOW_SCHEMA_VERSION})`);
   }
+  // The evidence is most of a window: checked here in one pass, without zod's copy of every tuple.
+  // Anything this check does not accept goes through zod whole, which names the first problem.
+  const evidence = checkedEvidence(json);
+  if (evidence) {
+    const rest = sensorWindowSchema.safeParse({ ...(json as object), evidence: { hosts: [], facts: [], services: [], connections: [], connectionFacts: [] } });
+    if (rest.success) return { ...rest.data, evidence };
+  }
   const parsed = sensorWindowSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new WindowFormatError(`${issue.path.join('.') || '(window)'}: ${issue.message}${parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : ''}`);
   }
   return parsed.data;
+}
+
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isStrOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+const isIntOrNull = (v: unknown): boolean => v === null || Number.isSafeInteger(v);
+
+/** Every tuple of `list` has exactly `length` elements, each passing its test. */
+function allTuples(list: unknown, length: number, test: (t: unknown[]) => boolean): list is unknown[][] {
+  if (!Array.isArray(list)) return false;
+  for (const t of list) if (!Array.isArray(t) || t.length !== length || !test(t)) return false;
+  return true;
+}
+
+/**
+ * The window's evidence if every tuple is one the schema accepts (the same tests, or stricter), else
+ * null. Only a sufficient check: what it refuses, the schema judges.
+ */
+function checkedEvidence(json: unknown): WindowEvidence | null {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return null;
+  const e = (json as { evidence?: unknown }).evidence;
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return null;
+  const { hosts, facts, services, connections, connectionFacts } = e as Record<string, unknown>;
+  const ok =
+    allTuples(hosts, 6, (t) => isStr(t[0]) && isStrOrNull(t[1]) && isStr(t[2]) && isNum(t[3]) && isNum(t[4]) && isIntOrNull(t[5])) &&
+    allTuples(facts, 7, (t) => isStr(t[0]) && isStr(t[1]) && isStr(t[2]) && isCount(t[3]) && isNum(t[4]) && isNum(t[5]) && isIntOrNull(t[6])) &&
+    allTuples(services, 8, (t) => isStr(t[0]) && isStr(t[1]) && isInt(t[2]) && (t[3] === 'listen' || t[3] === 'client') && isStrOrNull(t[4]) && isCount(t[5]) && isNum(t[6]) && isNum(t[7])) &&
+    allTuples(connections, 9, (t) => isStr(t[0]) && isStr(t[1]) && isStr(t[2]) && isInt(t[3]) && isStrOrNull(t[4]) && isCount(t[5]) && isNum(t[6]) && (t[6] as number) >= 0 && isNum(t[7]) && isNum(t[8])) &&
+    allTuples(connectionFacts, 7, (t) => isCount(t[0]) && isStr(t[1]) && isStr(t[2]) && typeof t[3] === 'boolean' && isCount(t[4]) && isNum(t[5]) && isNum(t[6]));
+  return ok ? ({ hosts, facts, services, connections, connectionFacts } as WindowEvidence) : null;
 }
 
 /** Zones as the inventory reads them (the schema checks shape; the kinds are the site file's own). */

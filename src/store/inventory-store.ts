@@ -1,7 +1,7 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Compilable, type Kysely, type Selectable } from 'kysely';
 import { openStore, type Dialect, type OpenedStore } from './open-store.js';
 import type { AttributeCandidateTable, ConnectionFactTable, ConnectionTable, Database, DeviceIdentifierTable, DeviceRiskTable, ServiceTable, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
-import { col, excluded, greatest, least, upsertRows } from './upsert.js';
+import { col, excluded, greatest, least, pgArrayLiteral, upsertRows } from './upsert.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
 export type ObservationRow = Selectable<ObservationTable>;
@@ -14,6 +14,9 @@ export type IdentifierInput = DeviceIdentifierTable;
 /** What the attribute resolver decides for a device. */
 export const ATTRIBUTE_COLUMNS = ['hostname', 'vendor', 'model', 'firmware', 'os', 'serial', 'category', 'role', 'zone', 'attribute_summary'] as const;
 export type DeviceAttributes = { id: number } & { [K in (typeof ATTRIBUTE_COLUMNS)[number]]: string | null };
+
+/** Advisory lock key serialising transactions that rewrite the zones ("VGL2"). */
+const ZONES_LOCK = 0x56474c32;
 
 /** Rows per unnest statement on PostgreSQL: large enough to amortise a round trip, small enough to bound memory. */
 const PG_UNNEST_ROWS = 20_000;
@@ -37,6 +40,8 @@ export class InventoryStore {
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     private readonly opened: OpenedStore,
+    /** In a PostgreSQL transaction: the devices it created, whose first rows need no conflict check. */
+    private readonly created: CreatedDevices | null = null,
   ) {}
 
   static async open(spec: string): Promise<InventoryStore> {
@@ -52,6 +57,11 @@ export class InventoryStore {
     await this.opened.db.destroy();
   }
 
+  /** For upsertRows: which rows belong to devices this transaction created and has written none of into `table` yet. */
+  private newRows(table: string, idColumns: readonly string[], rows: readonly object[]): ((row: Record<string, unknown>) => boolean) | undefined {
+    return this.created?.claim(table, idColumns, rows as readonly Record<string, unknown>[]);
+  }
+
   /** Column types for the unnest path of upsertRows, on PostgreSQL only. */
   private pgTypes(types: Record<string, string>): Record<string, string> | undefined {
     return this.dialect === 'postgres' ? types : undefined;
@@ -59,7 +69,7 @@ export class InventoryStore {
 
   /** Runs `fn` in one transaction: a failed update leaves the store as it was. */
   async transaction<T>(fn: (store: InventoryStore) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new InventoryStore(trx, this.dialect, this.opened)));
+    return this.db.transaction().execute((trx) => fn(new InventoryStore(trx, this.dialect, this.opened, this.dialect === 'postgres' ? new CreatedDevices() : null)));
   }
 
   async addCapture(c: { name: string; packets: number; bytes: number; first_ts: number | null; last_ts: number | null; site?: string | null; sensor?: string | null }): Promise<number> {
@@ -124,7 +134,7 @@ export class InventoryStore {
     await upsertRows(this.db, 'device_sites', rows as never, ['device_id', 'site'], {
       first_seen: least(d, col('device_sites', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('device_sites', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', site: 'text', first_seen: 'float8', last_seen: 'float8' }));
+    }, this.pgTypes({ device_id: 'int8', site: 'text', first_seen: 'float8', last_seen: 'float8' }), this.newRows('device_sites', ['device_id'], rows));
   }
 
   async createDevice(d: NewDevice): Promise<number> {
@@ -169,7 +179,10 @@ export class InventoryStore {
       const chunk = rows.slice(i, i + PG_UNNEST_ROWS);
       const arrays = cols.map((c, j) => sql`${chunk.map((r) => (r as unknown as Record<string, unknown>)[c] ?? (c === 'randomised_mac' || c === 'shared_address' ? 0 : null))}::${sql.raw(types[j])}[]`);
       const r = await sql<{ id: number; identity_kind: string; identity: string }>`insert into devices (${sql.raw(cols.join(', '))}, attribute_summary) select *, '{}' from unnest(${sql.join(arrays)}) returning id, identity_kind, identity`.execute(this.db);
-      for (const row of r.rows) out.set(`${row.identity_kind}:${row.identity}`, Number(row.id));
+      for (const row of r.rows) {
+        out.set(`${row.identity_kind}:${row.identity}`, Number(row.id));
+        this.created?.ids.add(Number(row.id));
+      }
     }
     return out;
   }
@@ -199,7 +212,7 @@ export class InventoryStore {
     }
     for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
       const c = rows.slice(i, i + PG_UNNEST_ROWS);
-      const arrays = [sql`${c.map((r) => r.id)}::int8[]`, ...ATTRIBUTE_COLUMNS.map((col) => sql`${c.map((r) => r[col])}::text[]`)];
+      const arrays = [sql`${c.map((r) => r.id)}::int8[]`, ...ATTRIBUTE_COLUMNS.map((col) => sql`${pgArrayLiteral(c as never, col)}::text[]`)];
       await sql`update devices set ${sql.raw(ATTRIBUTE_COLUMNS.map((col) => `${col} = v.${col}`).join(', '))}
         from unnest(${sql.join(arrays)}) as v(id, ${sql.raw(ATTRIBUTE_COLUMNS.join(', '))}) where devices.id = v.id`.execute(this.db);
     }
@@ -215,14 +228,14 @@ export class InventoryStore {
       for (const r of rows) ins.run(r.device_id, r.attribute, r.value, r.source, r.confidence, r.count, r.first_seen, r.last_seen, r.evidence);
       return;
     }
-    for (let i = 0; i < deviceIds.length; i += PG_UNNEST_ROWS) await sql`delete from attribute_candidates where device_id = any(${deviceIds.slice(i, i + PG_UNNEST_ROWS)}::int8[])`.execute(this.db);
-    for (let i = 0; i < rows.length; i += PG_UNNEST_ROWS) {
-      const c = rows.slice(i, i + PG_UNNEST_ROWS);
-      await sql`insert into attribute_candidates (device_id, attribute, value, source, confidence, count, first_seen, last_seen, evidence)
-        select * from unnest(${c.map((r) => r.device_id)}::int8[], ${c.map((r) => r.attribute)}::text[], ${c.map((r) => r.value)}::text[], ${c.map((r) => r.source)}::text[],
-          ${c.map((r) => r.confidence)}::float8[], ${c.map((r) => r.count)}::int8[], ${c.map((r) => r.first_seen)}::float8[], ${c.map((r) => r.last_seen)}::float8[], ${c.map((r) => r.evidence)}::text[])
-        on conflict do nothing`.execute(this.db);
-    }
+    const stored = this.created ? this.created.stored('attribute_candidates', deviceIds) : deviceIds;
+    for (let i = 0; i < stored.length; i += PG_UNNEST_ROWS) await sql`delete from attribute_candidates where device_id = any(${stored.slice(i, i + PG_UNNEST_ROWS)}::int8[])`.execute(this.db);
+    // Devices this transaction created have no candidates anywhere yet: theirs need no conflict check.
+    const kept = new Set(stored);
+    const fresh = new Set(deviceIds.filter((id) => !kept.has(id)));
+    await upsertRows(this.db, 'attribute_candidates', rows as never, ['device_id', 'attribute', 'value', 'source'], null,
+      { device_id: 'int8', attribute: 'text', value: 'text', source: 'text', confidence: 'float8', count: 'int8', first_seen: 'float8', last_seen: 'float8', evidence: 'text' },
+      fresh.size ? (r) => fresh.has(r.device_id as number) : undefined);
   }
 
   async upsertIdentifiers(rows: readonly IdentifierInput[]): Promise<void> {
@@ -230,7 +243,7 @@ export class InventoryStore {
     await upsertRows(this.db, 'device_identifiers', rows as never, ['kind', 'value', 'device_id'], {
       first_seen: least(d, col('device_identifiers', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('device_identifiers', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', kind: 'text', value: 'text', first_seen: 'float8', last_seen: 'float8', source: 'text' }));
+    }, this.pgTypes({ device_id: 'int8', kind: 'text', value: 'text', first_seen: 'float8', last_seen: 'float8', source: 'text' }), this.newRows('device_identifiers', ['device_id'], rows));
   }
 
   /**
@@ -255,7 +268,7 @@ export class InventoryStore {
       count: sql`${col('observations', 'count')} + ${excluded('count')}`,
       first_ts: least(d, col('observations', 'first_ts'), excluded('first_ts')),
       last_ts: greatest(d, col('observations', 'last_ts'), excluded('last_ts')),
-    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }));
+    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }), this.newRows('observations', ['device_id'], rows));
   }
   private upsertObservationStmt: import('better-sqlite3').Statement | undefined;
 
@@ -278,7 +291,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('services', 'service')})`,
       first_seen: least(d, col('services', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('services', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', transport: 'text', port: 'int4', direction: 'text', service: 'text', flows: 'int8', first_seen: 'float8', last_seen: 'float8' }));
+    }, this.pgTypes({ device_id: 'int8', transport: 'text', port: 'int4', direction: 'text', service: 'text', flows: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('services', ['device_id'], rows));
   }
 
   async upsertConnections(rows: readonly ConnectionInput[]): Promise<void> {
@@ -289,7 +302,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('connections', 'service')})`,
       first_seen: least(d, col('connections', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connections', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', service: 'text', flows: 'int8', bytes: 'int8', first_seen: 'float8', last_seen: 'float8' }));
+    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', service: 'text', flows: 'int8', bytes: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('connections', ['client_id', 'server_id'], rows));
   }
 
   async upsertConnectionFacts(rows: readonly Selectable<ConnectionFactTable>[]): Promise<void> {
@@ -298,11 +311,27 @@ export class InventoryStore {
       count: sql`${col('connection_facts', 'count')} + ${excluded('count')}`,
       first_seen: least(d, col('connection_facts', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connection_facts', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', sender: 'text', key: 'text', value: 'text', count: 'int8', first_seen: 'float8', last_seen: 'float8' }));
+    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', sender: 'text', key: 'text', value: 'text', count: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('connection_facts', ['client_id', 'server_id'], rows));
   }
 
   async connectionFacts() {
     return this.db.selectFrom('connection_facts').selectAll().execute();
+  }
+
+  /**
+   * Calls `each` with every row of a select, as the array of its values in select order; the rows come
+   * in the order `query.execute()` returns them. On SQLite the compiled statement is stepped raw: a
+   * full risk recompute reads hundreds of thousands of rows, and an object per row (then collecting
+   * them all) costs more than the query. `each` must not use the store.
+   */
+  async eachRow(query: Compilable<object>, each: (row: unknown[]) => void): Promise<void> {
+    const compiled = query.compile();
+    const raw = this.opened.sqlite;
+    if (raw && this.dialect === 'sqlite') {
+      for (const row of raw.prepare(compiled.sql).raw(true).iterate(...(compiled.parameters as unknown[]))) each(row as unknown[]);
+      return;
+    }
+    for (const row of (await this.db.executeQuery(compiled)).rows) each(Object.values(row));
   }
 
   /** A device's candidate values are recomputed from all its evidence, so they are replaced whole. */
@@ -362,6 +391,9 @@ export class InventoryStore {
   }
 
   async zones() {
+    // In a PostgreSQL transaction the zones are read to be written back whole (replaceZones): two
+    // windows stored at once would each delete the zones the other added. One at a time, then, until commit.
+    if (this.created) await sql`select pg_advisory_xact_lock(${ZONES_LOCK})`.execute(this.db);
     return this.db.selectFrom('zones').selectAll().orderBy('id').execute();
   }
 
@@ -372,6 +404,35 @@ export class InventoryStore {
   private async inChunks<T>(ids: readonly number[], run: (chunk: number[]) => Promise<T[]>): Promise<T[]> {
     const out: T[] = [];
     for (let i = 0; i < ids.length; i += 900) out.push(...(await run(ids.slice(i, i + 900))));
+    return out;
+  }
+}
+
+/**
+ * Devices created by one PostgreSQL transaction. Until the transaction writes a table's rows for such
+ * a device, no row of that table can name it (its id is new, and uncommitted to anyone else): those
+ * rows are inserted without ON CONFLICT, which spares a speculative insertion per row.
+ */
+class CreatedDevices {
+  readonly ids = new Set<number>();
+  private readonly written = new Map<string, Set<number>>();
+
+  /** A test for rows that cannot be stored yet; the devices of all `rows` then count as written to `table`. */
+  claim(table: string, idColumns: readonly string[], rows: readonly Record<string, unknown>[]): ((row: Record<string, unknown>) => boolean) | undefined {
+    if (this.ids.size === 0 || rows.length === 0) return undefined;
+    let done = this.written.get(table);
+    if (!done) this.written.set(table, (done = new Set()));
+    const before = new Set(done);
+    for (const r of rows) for (const c of idColumns) if (this.ids.has(r[c] as number)) done.add(r[c] as number);
+    return (row) => idColumns.some((c) => this.ids.has(row[c] as number) && !before.has(row[c] as number));
+  }
+
+  /** Of these devices, those that may have rows in `table`; all of them count as written to it from now on. */
+  stored(table: string, deviceIds: readonly number[]): number[] {
+    let done = this.written.get(table);
+    if (!done) this.written.set(table, (done = new Set()));
+    const out = deviceIds.filter((id) => !this.ids.has(id) || done.has(id));
+    for (const id of deviceIds) if (this.ids.has(id)) done.add(id);
     return out;
   }
 }
