@@ -5,7 +5,7 @@
  * peak RSS come from GNU time so every tool is measured the same way, from outside.
  *
  * Usage: node dist/bench/run.js [--size 1GiB] [--seed N] [--only vigil,bare,...] [--repeat N] [--settle S]
- * Names for --only: vigil, vigil-nodetect, vigil-dns, vigil-none, vigil-inventory, vigil-w2, bare, tshark, suricata, ndpi.
+ * Names for --only: vigil, vigil-nodetect, vigil-dns, vigil-dns-w2, vigil-none, vigil-inventory, vigil-w2, bare, tshark, suricata, ndpi.
  * `vigil` runs every dissector; `vigil-dns` only the foundation's DNS dissector; `vigil-none`
  * decode and flows alone, so the cost of each layer can be read off the table.
  * Results: a table on stdout and bench/.cache/last-run.json; each tool's output in bench/.cache/logs/.
@@ -128,11 +128,20 @@ const TOOLS: Tool[] = [
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
+    // The foundation's pipeline and no more: decode, flows, reassembly, the DNS dissector; no detection.
     id: 'vigil-dns',
-    label: 'vigil analyze --dissectors dns',
+    label: 'vigil analyze --dissectors dns --no-detect',
     runs: 1,
     unavailable: () => vigilUnavailable(false),
-    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--dissectors', 'dns', f],
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--no-detect', '--dissectors', 'dns', f],
+    packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
+  },
+  {
+    id: 'vigil-dns-w2',
+    label: 'the same with --workers 2',
+    runs: 1,
+    unavailable: () => vigilUnavailable(true),
+    command: (f) => [process.execPath, vigilBin, 'analyze', '--no-db', '--no-detect', '--dissectors', 'dns', '--workers', '2', f],
     packetsSeen: (o) => num(/^packets\s+(\d+)/m.exec(o)?.[1]),
   },
   {
@@ -453,6 +462,18 @@ function main(): void {
     verdicts.push(`--workers 2 speed-up: ${s.toFixed(2)}x (wall ${vigil.wallSeconds!.toFixed(2)} s -> ${w2.wallSeconds!.toFixed(2)} s)`);
   } else {
     verdicts.push('--workers 2 speed-up: n/a');
+  }
+  const dns = results.find((x) => x.id === 'vigil-dns' && x.status === 'ok');
+  const dnsW2 = results.find((x) => x.id === 'vigil-dns-w2' && x.status === 'ok');
+  if (dns && dnsW2) {
+    const s = dns.wallSeconds! / dnsW2.wallSeconds!;
+    summary.foundationWorkers2Speedup = s;
+    verdicts.push(`--workers 2 speed-up of the foundation's pipeline: ${s.toFixed(2)}x (wall ${dns.wallSeconds!.toFixed(2)} s -> ${dnsW2.wallSeconds!.toFixed(2)} s)`);
+    if (bare) {
+      const ratio = bare.wallSeconds! / dnsW2.wallSeconds!;
+      summary.vigilDnsW2OverBare = ratio;
+      verdicts.push(`  with 2 workers / bare loop (one thread) (speed): ${ratio.toFixed(2)} (for information: the target is one thread's)`);
+    }
   }
 
   const busy = results.filter((r) => r.otherCpuCores !== undefined && r.otherCpuCores > BUSY_CORES);

@@ -24,6 +24,7 @@ import { flowRecord, type FlowRecord } from './flow-record.js';
 import { JsonlWriter } from './jsonl-writer.js';
 import { readCaptureInto } from './read-capture-into.js';
 import { ObservationDedup } from './observation-dedup.js';
+import { RecentBindings } from './recent-bindings.js';
 
 export interface AnalyzerOptions {
   /** Write summary.json, flows.jsonl and observations.jsonl here. */
@@ -79,6 +80,7 @@ export class Analyzer implements ObservationSink {
   /** Frame dissectors indexed by the LINK_PROTO_* they read. */
   private readonly frameDissectors: (FrameDissector | undefined)[] = [];
   private readonly tcpFingerprinter: TcpFingerprinter | null;
+  private readonly recentBindings = new RecentBindings();
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
@@ -227,6 +229,10 @@ export class Analyzer implements ObservationSink {
   }
 
   private binding(key: string, ts: number, buf: Buffer, macOffset: number, ipOffset: number, ipLength: number): void {
+    // A consumer of every raw binding must see the repeats too.
+    if (this.rawKeys === null || !this.rawKeys.has(key)) {
+      if (this.recentBindings.seen(buf, macOffset, ipOffset, ipLength)) return;
+    }
     const ip = ipText(buf, ipOffset, ipLength);
     this.observe(ts, key, ip, { mac: macText(buf, macOffset), ip, port: 0 }, { mac: null, ip: '', port: 0 });
   }

@@ -58,15 +58,13 @@ export function flowRecord(flows: FlowTable, id: number, service: string | null,
     respPayloadBytes: flows.payloadBytes(id, 1),
     service,
     endReason: reason,
+    // Always present, undefined when absent (JSON leaves them out): every record has one shape, so
+    // the rules that read each flow find its fields without a megamorphic lookup.
+    vlanOuter: vlanWord >>> 12 ? vlanWord >>> 12 : undefined,
+    tcp:
+      proto === IPPROTO_TCP
+        ? { state: TCP_STATE_NAMES[flows.tcpState[id]], history: flows.historyText(id), origFlags: flows.tcpFlags[s], respFlags: flows.tcpFlags[s + 1] }
+        : undefined,
   };
-  if (vlanWord >>> 12) record.vlanOuter = vlanWord >>> 12;
-  if (proto === IPPROTO_TCP) {
-    record.tcp = {
-      state: TCP_STATE_NAMES[flows.tcpState[id]],
-      history: flows.historyText(id),
-      origFlags: flows.tcpFlags[s],
-      respFlags: flows.tcpFlags[s + 1],
-    };
-  }
   return record;
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
@@ -82,7 +82,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
     : null;
   const analyzer =
     (options.workers ?? 1) > 1
-      ? new (await import('../analyze/parallel/parallel-analysis.js')).ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, vlanAware: options.vlanAwareFlows, dissectors, onWarning: warn, ...hooks })
+      ? new (await import('../analyze/parallel/parallel-analysis.js')).ParallelAnalysis({ workers: options.workers!, outDir: options.out, maxFlows: options.maxFlows, vlanAware: options.vlanAwareFlows, dissectors, onWarning: warn, readFiles: captures.every(isPlainFile), ...hooks })
       : new Analyzer({
           outDir: options.out,
           flowTable: { ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}), vlanAware: options.vlanAwareFlows ?? false },
@@ -126,4 +126,22 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   if (options.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else if (!options.quiet && !nothingRead) process.stdout.write(formatSummary(summary) + '\n' + (inventoryLine ? inventoryLine + '\n' : '') + (alertsLine ? alertsLine + '\n' : ''));
   return { summary, rejected };
+}
+
+/** A regular file that is not gzip'd: each worker can read it itself (ParallelOptions.readFiles). */
+function isPlainFile(path: string): boolean {
+  if (path === '-') return false;
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const magic = Buffer.alloc(2);
+      return !(readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Unreadable: the reading thread reports it as it does for one worker.
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { ipv6Text, macText } from '../decode/address-text.js';
+import { ipv4TextOf, ipv6Text, macText } from '../decode/address-text.js';
 import type { Endpoint } from '../protocols/observation.js';
 import { KEY_STRIDE } from './flow-key.js';
 import type { FlowTable } from './flow-table.js';
@@ -10,8 +10,7 @@ export function keyAddressText(keys: Uint32Array, id: number, endpoint: 0 | 1): 
   const base = id * KEY_STRIDE;
   const at = base + (endpoint === 0 ? 2 : 6);
   if (((keys[base + 1] >> 8) & 0xff) === 4) {
-    const a = keys[at];
-    return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+    return ipv4TextOf(keys[at]);
   }
   for (let w = 0; w < 4; w++) {
     const x = keys[at + w];

@@ -1,19 +1,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { CaptureFormatError } from '../../capture/capture-error.js';
+import { readCaptureFile } from '../../capture/capture-reader.js';
 import { PacketRecord } from '../../capture/packet-record.js';
 import { selectDissectors } from '../../protocols/index.js';
+import type { CaptureFileSummary } from '../analysis-summary.js';
 import { Analyzer } from '../analyzer.js';
 import type { FlowRecord } from '../flow-record.js';
 import type { Observation } from '../../protocols/observation.js';
+import { readCaptureInto } from '../read-capture-into.js';
+import { FlowRouter } from './flow-router.js';
 import { RingConsumer, type RingBuffers } from './packet-ring.js';
 
-/** What the reader thread gives each worker. */
+/** What the main thread gives each worker. */
 export interface WorkerInput {
   index: number;
   workers: number;
-  ring: RingBuffers;
+  /** Packets come through this ring; null when each worker reads the capture files itself. */
+  ring: RingBuffers | null;
   maxFlows?: number;
   vlanAware?: boolean;
   dissectors: string;
+  /** Whether the main thread wants ended flows (flows.jsonl, a consumer): else none are built or sent. */
+  wantFlows: boolean;
   /** Keys whose every emission is sent back as well (AnalyzerOptions.rawObservationKeys). */
   rawKeys?: string[];
 }
@@ -22,7 +30,23 @@ export type WorkerMessage =
   | { type: 'flows'; items: FlowRecord[] }
   | { type: 'observations'; items: Observation[] }
   | { type: 'raw'; items: Observation[] }
-  | { type: 'done'; summary: ReturnType<Analyzer['finish']> };
+  | { type: 'done'; summary: ReturnType<Analyzer['finish']> }
+  /** File mode: worker 0's warnings and progress, each worker's end of a file. */
+  | { type: 'warning'; message: string }
+  | { type: 'progress'; packets: number; position: number; total: number }
+  | { type: 'read'; file: CaptureFileSummary | null; error: { file: string; reason: string } | null; totals: ReadTotals };
+
+/** File mode: what the main thread asks of a worker. */
+export type WorkerRequest = { type: 'read'; path: string } | { type: 'finish' };
+
+/** Every packet of a file, counted by each worker as it walks them all (its own and the others'). */
+export interface ReadTotals {
+  packets: number;
+  bytes: number;
+  capturedBytes: number;
+  firstTs: number;
+  lastTs: number;
+}
 
 const BATCH = 512;
 
@@ -34,13 +58,15 @@ function run(input: WorkerInput): void {
   const analyzer = new Analyzer({
     dissectors: selectDissectors(input.dissectors),
     flowTable: { maxFlows: input.maxFlows, vlanAware: input.vlanAware, serialStride: input.workers, serialOffset: input.index },
-    onFlow: (f) => {
-      flows.push(f);
-      if (flows.length >= BATCH) {
-        port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
-        flows = [];
-      }
-    },
+    onFlow: input.wantFlows
+      ? (f) => {
+          flows.push(f);
+          if (flows.length >= BATCH) {
+            port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
+            flows = [];
+          }
+        }
+      : undefined,
     rawObservationKeys: input.rawKeys ? new Set(input.rawKeys) : undefined,
     onRawObservation: input.rawKeys
       ? (o) => {
@@ -59,8 +85,22 @@ function run(input: WorkerInput): void {
       }
     },
   });
+  const flush = () => {
+    if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
+    if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
+    if (raw.length > 0) port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
+    flows = [];
+    observations = [];
+    raw = [];
+  };
+  if (input.ring === null) readFiles(input, analyzer, flush);
+  else drainRing(input, input.ring, analyzer, flush);
+}
+
+function drainRing(input: WorkerInput, ring: RingBuffers, analyzer: Analyzer, flush: () => void): void {
+  const port = parentPort!;
   const rec = new PacketRecord();
-  const consumer = new RingConsumer(input.ring);
+  const consumer = new RingConsumer(ring);
   consumer.drain((r) => {
     rec.buf = r.buf;
     rec.offset = r.offset;
@@ -73,10 +113,58 @@ function run(input: WorkerInput): void {
     analyzer.packet(rec);
   });
   const summary = analyzer.finish(input.workers, consumer.lastTs);
-  if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
-  if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
-  if (raw.length > 0) port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
+  flush();
   port.postMessage({ type: 'done', summary } satisfies WorkerMessage);
+}
+
+/**
+ * File mode: every worker reads the whole file from the page cache and walks every record's headers
+ * to the flow hash, but decodes and analyses only the packets of the flows it owns. Walking a record
+ * costs a fraction of analysing it, and no thread copies packets for another: on a machine with
+ * as many cores as workers, this is what makes a second worker pay. Worker 0 speaks for the file
+ * (its summary, warnings and progress); all workers see the same records, so they agree on it.
+ */
+function readFiles(input: WorkerInput, analyzer: Analyzer, flush: () => void): void {
+  const port = parentPort!;
+  const router = new FlowRouter(input.workers);
+  const me = input.index;
+  const speaks = me === 0;
+  const totals: ReadTotals = { packets: 0, bytes: 0, capturedBytes: 0, firstTs: Infinity, lastTs: -Infinity };
+  const packet = (rec: PacketRecord) => {
+    totals.packets++;
+    totals.bytes += rec.origLen;
+    totals.capturedBytes += rec.caplen;
+    const ts = rec.tsSec + rec.tsNsec / 1e9;
+    if (ts < totals.firstTs) totals.firstTs = ts;
+    if (ts > totals.lastTs) totals.lastTs = ts;
+    if (router.route(rec.buf, rec.offset, rec.caplen, rec.linkType) === me) analyzer.packet(rec);
+  };
+  const warn = speaks ? (message: string) => port.postMessage({ type: 'warning', message } satisfies WorkerMessage) : undefined;
+  const progress = speaks ? (position: number, total: number) => port.postMessage({ type: 'progress', packets: totals.packets, position, total } satisfies WorkerMessage) : undefined;
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'finish') {
+      const summary = analyzer.finish(input.workers, totals.packets > 0 ? totals.lastTs : undefined);
+      flush();
+      port.postMessage({ type: 'done', summary } satisfies WorkerMessage);
+      return;
+    }
+    const before = { ...totals };
+    readCaptureInto(m.path, (sink) => readCaptureFile(m.path, sink, progress ? { progress } : {}), packet, warn).then(
+      (file) => {
+        // Results so far go out with each file, so the main thread's consumers keep pace.
+        flush();
+        port.postMessage({ type: 'read', file, error: null, totals: delta(totals, before) } satisfies WorkerMessage);
+      },
+      (err: unknown) => {
+        if (!(err instanceof CaptureFormatError)) throw err;
+        port.postMessage({ type: 'read', file: null, error: { file: err.file, reason: err.message.slice(err.file.length + 2) }, totals: delta(totals, before) } satisfies WorkerMessage);
+      },
+    );
+  });
+}
+
+function delta(now: ReadTotals, before: ReadTotals): ReadTotals {
+  return { packets: now.packets - before.packets, bytes: now.bytes - before.bytes, capturedBytes: now.capturedBytes - before.capturedBytes, firstTs: now.firstTs, lastTs: now.lastTs };
 }
 
 run(workerData as WorkerInput);

@@ -2,6 +2,7 @@ import type { FlowRecord } from '../flow-record.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { CaptureFormatError } from '../../capture/capture-error.js';
 import { readCaptureFile, type ReadOptions } from '../../capture/capture-reader.js';
 import type { PacketRecord } from '../../capture/packet-record.js';
 import type { Observation } from '../../protocols/observation.js';
@@ -9,7 +10,7 @@ import type { AnalysisSummary, CaptureFileSummary } from '../analysis-summary.js
 import { JsonlWriter } from '../jsonl-writer.js';
 import { readCaptureInto } from '../read-capture-into.js';
 import { ObservationDedup } from '../observation-dedup.js';
-import type { WorkerInput, WorkerMessage } from './analysis-worker.js';
+import type { ReadTotals, WorkerInput, WorkerMessage, WorkerRequest } from './analysis-worker.js';
 import { FlowRouter } from './flow-router.js';
 import { createRing, RingProducer } from './packet-ring.js';
 
@@ -23,6 +24,12 @@ export interface ParallelOptions {
   dissectors?: string;
   onWarning?: (message: string) => void;
   ringBytes?: number;
+  /**
+   * Each worker reads the capture files itself (regular, uncompressed files only: a pipe cannot be
+   * read twice, and a gzip'd file would be inflated once per worker). Otherwise this thread reads and
+   * hands each worker its packets through a shared ring.
+   */
+  readFiles?: boolean;
   /** Receives every flow as it ends (in addition to flows.jsonl). */
   onFlow?: (flow: FlowRecord) => void;
   /** Receives every new observation, in time order (in addition to observations.jsonl). */
@@ -32,9 +39,11 @@ export interface ParallelOptions {
 }
 
 /**
- * `analyze --workers N`: this thread reads captures and routes each packet by a symmetric flow
- * hash into one worker's shared ring; each worker runs decode, flows, reassembly and dissectors
- * for the flows it owns, so nothing is locked. Results come back in batches and are merged here.
+ * `analyze --workers N`: packets are routed by a symmetric flow hash to one worker, which runs
+ * decode, flows, reassembly and dissectors for the flows it owns, so nothing is locked. Either this
+ * thread reads the captures and copies each packet into its worker's shared ring, or (`readFiles`)
+ * every worker reads the files and keeps its own packets. Results come back in batches and are
+ * merged here.
  */
 export class ParallelAnalysis {
   private readonly producers: RingProducer[] = [];
@@ -61,11 +70,11 @@ export class ParallelAnalysis {
       this.observationWriter = new JsonlWriter(join(options.outDir, 'observations.jsonl'));
     }
     for (let i = 0; i < options.workers; i++) {
-      const ring = createRing(options.ringBytes ?? 16 * 1024 * 1024);
-      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, vlanAware: options.vlanAware, dissectors: options.dissectors ?? 'all', rawKeys: options.onRawObservation && options.rawObservationKeys ? [...options.rawObservationKeys] : undefined };
+      const ring = options.readFiles ? null : createRing(options.ringBytes ?? 16 * 1024 * 1024);
+      const input: WorkerInput = { index: i, workers: options.workers, ring, maxFlows: options.maxFlows, vlanAware: options.vlanAware, dissectors: options.dissectors ?? 'all', wantFlows: Boolean(options.outDir) || options.onFlow !== undefined, rawKeys: options.onRawObservation && options.rawObservationKeys ? [...options.rawObservationKeys] : undefined };
       const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { workerData: input });
       this.workers.push(worker);
-      this.producers.push(new RingProducer(ring));
+      if (ring) this.producers.push(new RingProducer(ring));
       this.done.push(
         new Promise<AnalysisSummary>((resolve, reject) => {
           worker.on('message', (m: WorkerMessage) => {
@@ -77,11 +86,21 @@ export class ParallelAnalysis {
             }
             else if (m.type === 'observations') for (const o of m.items) this.pending.push(o);
             else if (m.type === 'raw') for (const o of m.items) this.options.onRawObservation?.(o);
+            else if (m.type === 'warning') this.options.onWarning?.(m.message);
+            else if (m.type === 'progress') {
+              this.packets = this.packetsBefore + m.packets;
+              this.readProgress?.(m.position, m.total);
+            } else if (m.type === 'read') this.fileRead[i]?.(m);
             else resolve(m.summary);
           });
-          worker.on('error', reject);
+          const fail = (err: Error) => {
+            reject(err);
+            // A file being read in the workers is answered by this failure too, not awaited forever.
+            this.fileFailed[i]?.(err);
+          };
+          worker.on('error', fail);
           worker.on('exit', (code) => {
-            if (code !== 0) reject(new Error(`analysis worker ${i} exited with status ${code}`));
+            if (code !== 0) fail(new Error(`analysis worker ${i} exited with status ${code}`));
           });
         }),
       );
@@ -89,10 +108,48 @@ export class ParallelAnalysis {
   }
 
   async addCapture(path: string, read: ReadOptions = {}): Promise<CaptureFileSummary> {
+    if (this.options.readFiles) return this.readInWorkers(path, read);
     const file = await readCaptureInto(path, (sink) => readCaptureFile(path, sink, read), (rec) => this.packet(rec), this.options.onWarning);
     for (const p of this.producers) p.publish();
     this.files.push(file);
     return file;
+  }
+
+  /** File mode: where the reading worker's progress goes, and each worker's answer for the file being read. */
+  private readProgress: ReadOptions['progress'] | undefined;
+  private readonly fileRead: (((m: Extract<WorkerMessage, { type: 'read' }>) => void) | undefined)[] = [];
+  private readonly fileFailed: (((err: Error) => void) | undefined)[] = [];
+  private packetsBefore = 0;
+
+  private async readInWorkers(path: string, read: ReadOptions): Promise<CaptureFileSummary> {
+    this.readProgress = read.progress;
+    this.packetsBefore = this.packets;
+    const answers = await Promise.all(
+      this.workers.map(
+        (w, i) =>
+          new Promise<Extract<WorkerMessage, { type: 'read' }>>((resolve, reject) => {
+            this.fileRead[i] = resolve;
+            this.fileFailed[i] = reject;
+            w.postMessage({ type: 'read', path } satisfies WorkerRequest);
+          }),
+      ),
+    );
+    this.readProgress = undefined;
+    const first = answers[0];
+    this.count(first.totals);
+    if (first.error) throw new CaptureFormatError(first.error.file, first.error.reason);
+    this.files.push(first.file!);
+    return first.file!;
+  }
+
+  private count(t: ReadTotals): void {
+    this.packets = this.packetsBefore + t.packets;
+    this.bytes += t.bytes;
+    this.capturedBytes += t.capturedBytes;
+    if (t.packets > 0) {
+      if (t.firstTs < this.firstTs) this.firstTs = t.firstTs;
+      if (t.lastTs > this.lastTs) this.lastTs = t.lastTs;
+    }
   }
 
   private packet(rec: PacketRecord): void {
@@ -127,6 +184,7 @@ export class ParallelAnalysis {
   async finish(): Promise<AnalysisSummary> {
     const lastTs = this.packets > 0 ? this.lastTs : 0;
     for (const p of this.producers) p.close(lastTs);
+    if (this.options.readFiles) for (const w of this.workers) w.postMessage({ type: 'finish' } satisfies WorkerRequest);
     const parts = await Promise.all(this.done);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.writeObservations();

@@ -53,8 +53,8 @@ export class AstmStreamReader {
   private expected = 0;
   private received = 0;
   /** The current frame's text (after FN), held until its checksum is checked. */
-  private readonly body = Buffer.alloc(MAX_FRAME_BODY);
-  private readonly kept = Buffer.alloc(MAX_KEPT_RECORD);
+  private readonly body = Buffer.allocUnsafe(MAX_FRAME_BODY);
+  private readonly kept = Buffer.allocUnsafe(MAX_KEPT_RECORD);
   private recordLength = 0;
 
   constructor(private readonly sink: RecordSink) {}

@@ -53,7 +53,7 @@ export class Hl7StreamReader {
   stopped = false;
   private inFrame = false;
   private frameLength = 0;
-  private readonly kept = Buffer.alloc(MAX_KEPT_SEGMENT);
+  private readonly kept = Buffer.allocUnsafe(MAX_KEPT_SEGMENT);
   private segLength = 0;
   private segmentsInMessage = 0;
   private headerSegment = false;

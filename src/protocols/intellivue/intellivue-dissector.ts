@@ -100,7 +100,9 @@ function isConnectIndication(buf: Buffer, offset: number, length: number): boole
 }
 
 class IntellivueSession implements DissectorSession {
-  private readonly seen = new Set<string>();
+  /** Facts this session already emitted, per direction, key and value: a poll stream repeats them all. */
+  private readonly seen: [Map<string, Set<string | boolean>>, Map<string, Set<string | boolean>>] = [new Map(), new Map()];
+  private remembered = 0;
   readonly done = false;
 
   constructor(private readonly ctx: DissectorContext) {}
@@ -164,9 +166,13 @@ class IntellivueSession implements DissectorSession {
   }
 
   private emit(key: string, value: string | boolean, from: Direction): void {
-    const id = `${from}\u0000${key}\u0000${String(value)}`;
-    if (this.seen.has(id)) return;
-    if (this.seen.size < MAX_REMEMBERED) this.seen.add(id);
+    let values = this.seen[from].get(key);
+    if (values?.has(value)) return;
+    if (this.remembered < MAX_REMEMBERED) {
+      if (values === undefined) this.seen[from].set(key, (values = new Set()));
+      values.add(value);
+      this.remembered++;
+    }
     this.ctx.emit(key, value, from);
   }
 }

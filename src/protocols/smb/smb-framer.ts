@@ -52,6 +52,18 @@ export class SmbFramer {
         continue;
       }
       if (this.keptHave < this.keepWanted) {
+        if (this.keptHave === 0 && end - pos >= this.keepWanted) {
+          // The whole prefix is in this chunk (the usual case): read where it lies, copy nothing.
+          const n = this.keepWanted;
+          this.keptHave = n;
+          this.remaining -= n;
+          pos += n;
+          if (!onMessage(buf.subarray(pos - n, pos), n, this.total)) {
+            this.dead = true;
+            return;
+          }
+          continue;
+        }
         if (this.kept === null) this.kept = Buffer.alloc(MAX_KEPT_OCTETS);
         const take = Math.min(this.keepWanted - this.keptHave, end - pos);
         buf.copy(this.kept, this.keptHave, pos, pos + take);

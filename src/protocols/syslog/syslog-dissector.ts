@@ -57,7 +57,7 @@ const enum Framing {
 
 class Stream {
   state = Framing.START;
-  readonly head = Buffer.alloc(HEADER_WINDOW);
+  readonly head = Buffer.allocUnsafe(HEADER_WINDOW);
   headLength = 0;
   remaining = 0;
   digits = 0;

@@ -306,6 +306,23 @@ class TlsSession implements DissectorSession {
 
   private handshakeBytes(dir: Direction, d: DirectionState, buf: Buffer, pos: number, n: number): void {
     if (n === 0) return;
+    if (d.hsLength === 0) {
+      // Nothing held: the whole messages in these bytes are read where they lie (a hello usually
+      // fits one record), and only a message cut by the record's end is copied to wait for the rest.
+      const end = pos + n;
+      while (!d.stopped && end - pos >= 4) {
+        const msgLength = buf.readUIntBE(pos + 1, 3);
+        if (4 + msgLength > this.maxHandshake) {
+          this.stop(d);
+          return;
+        }
+        if (end - pos < 4 + msgLength) break;
+        this.message(dir, d, buf[pos], buf, pos + 4, pos + 4 + msgLength);
+        pos += 4 + msgLength;
+      }
+      if (d.stopped || pos === end) return;
+      n = end - pos;
+    }
     if (d.hs === null) d.hs = Buffer.allocUnsafe(Math.min(this.maxHandshake, Math.max(4096, n)));
     if (d.hsLength + n > d.hs.length) {
       if (d.hsLength + n > this.maxHandshake) {

@@ -194,8 +194,24 @@ export function parseServerHello(buf: Buffer, start: number, end: number): Serve
   return { version, cipher, extensions, selectedVersion, alpn };
 }
 
-const md5 = (text: string): string => createHash('md5').update(text, 'latin1').digest('hex');
-const sha256_12 = (text: string): string => createHash('sha256').update(text, 'latin1').digest('hex').slice(0, 12);
+/**
+ * Digests by their input: a network's clients are a few TLS stacks saying the same hello on every
+ * connection, so the same few strings are hashed over and over. Bounded: past the limit it starts again.
+ */
+function memoized(digest: (text: string) => string): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    let d = known.get(text);
+    if (d === undefined) {
+      d = digest(text);
+      if (known.size >= 4096) known.clear();
+      known.set(text, d);
+    }
+    return d;
+  };
+}
+const md5 = memoized((text) => createHash('md5').update(text, 'latin1').digest('hex'));
+const sha256_12 = memoized((text) => createHash('sha256').update(text, 'latin1').digest('hex').slice(0, 12));
 function noGrease(list: readonly number[]): readonly number[] {
   // Most lists have no GREASE (only some clients send it): avoid the copy then.
   for (let i = 0; i < list.length; i++) if (isGrease(list[i])) return list.filter((v) => !isGrease(v));
