@@ -137,11 +137,16 @@ async function interaction(page: Page): Promise<{ frames: number[]; settleMs: nu
   return { frames: intervals, settleMs: last - t1, renders: renders.filter((r) => r >= t0).length };
 }
 
-/** Centres a device at zoom 1 (as a user zooms in to pick it), clicks it, and times the click to its blast radius drawn. */
+/**
+ * Centres a device at zoom 1 (as a user zooms in to pick it), clicks it, and times the click to its blast
+ * radius drawn. The previous overlay's glide to its device is let finish first: moved mid-glide, the
+ * view would go on gliding and the click land on another device, which no person aiming at a dot does.
+ */
 async function overlay(page: Page, rank: number): Promise<{ ms: number; highlighted: number; id: string }> {
   const box = (await page.locator('[data-testid=map]').boundingBox())!;
   const target = (await page.evaluate(`(async () => {
     const cy = ${CY};
+    while (cy.animated()) await new Promise((r) => requestAnimationFrame(r));
     // The biggest dots are the busiest devices (the map may draw no pairs, so no degree to sort by).
     const n = cy.nodes('[size]').sort((a, b) => b.data('size') - a.data('size') || a.id() - b.id())[${rank}];
     cy.zoom(1);

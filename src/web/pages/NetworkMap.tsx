@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
-import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Core, ElementDefinition } from 'cytoscape';
 import { api } from '../api';
 import { SAFETY_COLOURS } from '../clinical';
+import { deviceAt, devicesInView, drawElementsDirectly, type PlacedDevice } from '../components/map-canvas';
 import { Link, navigate, useLocation } from '../router';
 import { useApi } from '../use-api';
 
@@ -36,6 +37,23 @@ const CELL = 34;
  */
 const LARGE = 1500;
 
+/**
+ * Cytoscape is most of the dashboard's script. Loaded with the map page, it is fetched and compiled while
+ * the map's graph is on its way, rather than before any page of the dashboard shows.
+ */
+let cytoscapeLib: Promise<typeof import('cytoscape')> | null = null;
+const loadCytoscape = () =>
+  (cytoscapeLib ??= import('cytoscape').then(
+    (m) => m.default,
+    (err: unknown) => {
+      cytoscapeLib = null;
+      throw err;
+    },
+  ));
+
+/** Device labels are 8 units high and drawn from 9 pixels on, so from this zoom on. */
+const LABEL_ZOOM = 9 / 8;
+
 /** Risk bands of 20 points, green to dark red; grey before risk is computed. */
 const RISK_BANDS = ['#27ae60', '#a9cc52', '#f1c40f', '#e67e22', '#c0392b'];
 const riskColour = (risk: number | null) => (risk === null ? '#bdc3c7' : RISK_BANDS[Math.min(4, Math.floor(risk / 20))]);
@@ -49,7 +67,7 @@ const riskColour = (risk: number | null) => (risk === null ? '#bdc3c7' : RISK_BA
  * zones took over 20 s to draw (bench/map-bench.ts). The boxes cannot be dragged, and neither can
  * devices, so a device always sits in its zone's box.
  */
-function layout(g: Graph, colourBy: 'risk' | 'safety', withEdges: boolean): ElementDefinition[] {
+function layout(g: Graph, colourBy: 'risk' | 'safety', withEdges: boolean): { elements: ElementDefinition[]; placed: PlacedDevice[] } {
   const byZone = new Map<string, Graph['nodes']>();
   for (const n of g.nodes) {
     const z = n.zone ?? '(no zone)';
@@ -69,6 +87,9 @@ function layout(g: Graph, colourBy: 'risk' | 'safety', withEdges: boolean): Elem
   const colWidth = Math.max(...zones.map(([, ns]) => side(ns.length) * CELL)) + 120;
   const zoneBoxes: ElementDefinition[] = [];
   const devices: ElementDefinition[] = [];
+  const placed: PlacedDevice[] = [];
+  let right = 0;
+  let bottom = 0;
   zones.forEach(([zone, ns], i) => {
     const r = Math.floor(i / perRow);
     const ox = (i % perRow) * colWidth;
@@ -77,16 +98,29 @@ function layout(g: Graph, colourBy: 'risk' | 'safety', withEdges: boolean): Elem
     // The box reaches half a cell past the outermost devices' centres on every side.
     const width = w * CELL;
     const height = rows(ns.length) * CELL;
-    zoneBoxes.push({ data: { id: `zone:${zone}`, label: zone, width, height }, classes: 'zone', position: { x: ox + width / 2 - CELL / 2, y: oy + height / 2 - CELL / 2 } });
+    const box = { x: ox + width / 2 - CELL / 2, y: oy + height / 2 - CELL / 2 };
+    zoneBoxes.push({ data: { id: `zone:${zone}`, width, height }, classes: 'zone', position: box });
+    // The zone's name is its own element, above the veil of an overlay, so zones stay legible under it.
+    zoneBoxes.push({ data: { id: `zone-label:${zone}`, label: zone }, classes: 'zone-label', position: { x: box.x, y: oy - CELL / 2 } });
+    right = Math.max(right, ox + width);
+    bottom = Math.max(bottom, oy + height);
     ns.sort((a, b) => (a.category ?? '~').localeCompare(b.category ?? '~') || b.degree - a.degree).forEach((n, j) => {
+      const size = 10 + Math.min(24, Math.sqrt(n.degree) * 3);
+      const position = { x: ox + (j % w) * CELL, y: oy + Math.floor(j / w) * CELL };
       devices.push({
-        data: { id: String(n.id), zone: `zone:${zone}`, label: n.label, colour: colourBy === 'risk' ? riskColour(n.risk) : SAFETY_COLOURS[n.safety ?? 'unknown'], size: 10 + Math.min(24, Math.sqrt(n.degree) * 3) },
-        position: { x: ox + (j % w) * CELL, y: oy + Math.floor(j / w) * CELL },
+        data: { id: String(n.id), zone: `zone:${zone}`, label: n.label, colour: colourBy === 'risk' ? riskColour(n.risk) : SAFETY_COLOURS[n.safety ?? 'unknown'], size },
+        classes: 'device',
+        position,
       });
+      placed.push({ id: String(n.id), ...position, r: size / 2 });
     });
   });
+  // One white sheet over the whole map, shown under an overlay's devices: fading the others is then one
+  // element's change, not 5,000 restyled devices.
+  const margin = 400;
+  const veil = { data: { id: 'veil', width: right + 2 * margin, height: bottom + 2 * margin }, classes: 'veil', position: { x: right / 2 - CELL / 2, y: bottom / 2 - CELL / 2 } };
   const edges = withEdges ? g.edges.map((e, i) => edge(e, `e${i}`, e.lateral ? 'lateral' : '')) : [];
-  return [...zoneBoxes, ...devices, ...edges];
+  return { elements: [...zoneBoxes, ...devices, veil, ...edges], placed };
 }
 
 const edge = (e: Graph['edges'][number], id: string, classes: string): ElementDefinition => ({ data: { id, source: String(e.from), target: String(e.to), services: e.services.join(', ') }, classes });
@@ -94,7 +128,7 @@ const edge = (e: Graph['edges'][number], id: string, classes: string): ElementDe
 /** Marks the pairs between `ids` hot: the drawn ones, or, when the map draws no pairs, added for the overlay. */
 function heatPairs(c: Core, g: Graph, ids: Set<string>): void {
   if (c.edges().nonempty()) {
-    c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).removeClass('faded').addClass('hot');
+    c.edges().filter((e) => ids.has(e.source().id()) && ids.has(e.target().id())).addClass('hot');
     return;
   }
   const hot: ElementDefinition[] = [];
@@ -105,6 +139,8 @@ function heatPairs(c: Core, g: Graph, ids: Set<string>): void {
 }
 
 export function NetworkMap() {
+  // Asked for before the graph, so the server sends the script first and it compiles while the graph is built.
+  void loadCytoscape().catch(() => undefined);
   const { search } = useLocation();
   const { data, error } = useApi<Graph>('/api/graph');
   const { data: workflows } = useApi<WorkflowInstance[]>('/api/workflows');
@@ -114,6 +150,9 @@ export function NetworkMap() {
   const [blastError, setBlastError] = useState<string | null>(null);
   const [colourBy, setColourBy] = useState<'risk' | 'safety'>('risk');
   const [allPairs, setAllPairs] = useState<boolean | null>(null);
+  // Counts the maps drawn, so overlays are applied once a map exists.
+  const [drawnMaps, setDrawnMaps] = useState(0);
+  const [libError, setLibError] = useState<string | null>(null);
   const large = !!data && data.nodes.length > LARGE;
   const withEdges = allPairs ?? !large;
   const selected = search.get('device');
@@ -122,47 +161,91 @@ export function NetworkMap() {
 
   useEffect(() => {
     if (!data || !box.current) return;
-    const c = cytoscape({
-      container: box.current,
-      elements: layout(data, colourBy, withEdges),
-      layout: { name: 'preset' },
-      textureOnViewport: true,
-      hideEdgesOnViewport: large,
-      // Four times fewer pixels to fill on a high-density screen, for a map too big to read at that sharpness anyway.
-      pixelRatio: large ? 1 : 'auto',
-      autoungrabify: true,
-      minZoom: 0.02,
-      maxZoom: 4,
-      style: [
-        // Zone boxes under edges under devices.
-        { selector: '*', style: { 'z-index-compare': 'manual' } },
-        { selector: 'node[size]', style: { 'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)', label: 'data(label)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#333', 'z-index': 2 } },
-        { selector: 'node.zone', style: { width: 'data(width)', height: 'data(height)', 'background-color': '#f4f6f7', 'background-opacity': 0.6, 'border-color': '#aab7b8', 'border-width': 1, label: 'data(label)', 'font-size': 20, 'min-zoomed-font-size': 4, 'text-valign': 'top', color: '#566573', shape: 'round-rectangle', events: 'no', 'z-index': 0 } },
-        { selector: 'edge', style: { 'curve-style': 'haystack', width: 0.6, 'line-color': '#ccd1d1', opacity: 0.6, 'z-index': 1 } },
-        { selector: 'edge.lateral', style: { 'line-color': '#e59866' } },
-        { selector: '.faded', style: { opacity: 0.08 } },
-        { selector: 'node.focus', style: { 'border-width': 4, 'border-color': '#000', 'z-index': 10 } },
-        { selector: 'node.reached', style: { 'border-width': 3, 'border-color': '#c0392b' } },
-        { selector: 'node.dependent', style: { 'border-width': 3, 'border-color': '#f39c12' } },
-        { selector: 'node.member', style: { 'border-width': 3, 'border-color': '#1abc9c' } },
-        { selector: 'edge.hot', style: { 'line-color': '#c0392b', width: 2, opacity: 1 } },
-      ],
-    });
-    c.on('tap', 'node', (e) => {
-      const id = e.target.id();
-      if (!id.startsWith('zone:')) navigate(`/map?device=${id}`);
-    });
-    // What is on screen, as attributes of the map's box, once the first frame is drawn: people's
-    // scripts, browser tests and the map benchmark wait on these rather than on the canvas.
     const el = box.current;
-    c.one('render', () => {
-      el.dataset.nodes = String(c.nodes().not('.zone').length);
-      el.dataset.zones = String(c.nodes('.zone').length);
-      el.dataset.edges = String(c.edges().length);
-    });
-    cy.current = c;
+    let live = true;
+    let c: Core | null = null;
+    let naming: ReturnType<typeof setTimeout> | undefined;
+    const draw = (cytoscape: typeof import('cytoscape')): Core => {
+      const { elements, placed } = layout(data, colourBy, withEdges);
+      const c = cytoscape({
+        container: el,
+        elements,
+        layout: { name: 'preset' },
+        // No snapshot of the map while zooming and panning: the renderer's layers already draw it as one
+        // picture, and a snapshot at twice the resolution made it build layers of 40 MB on the first zoom step.
+        textureOnViewport: false,
+        // Only worth it when pairs are drawn; without them it would redraw every device one by one.
+        hideEdgesOnViewport: large && withEdges,
+        // Four times fewer pixels to fill on a high-density screen, for a map too big to read at that sharpness anyway.
+        pixelRatio: large ? 1 : 'auto',
+        autoungrabify: true,
+        autounselectify: true,
+        boxSelectionEnabled: false,
+        minZoom: 0.02,
+        maxZoom: 4,
+        style: [
+          // Zone boxes under edges under devices under the veil under an overlay's devices, pairs and zone names.
+          { selector: '*', style: { 'z-index-compare': 'manual' } },
+          // Cytoscape 3.34 flips a node's `:backgrounding` state on each draw when it has the default
+          // `background-image: none`, restyling every device drawn; an empty list of images keeps it still.
+          { selector: 'node', style: { 'background-image': [] } },
+          { selector: 'node.device', style: { 'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)', events: 'no', 'z-index': 2 } },
+          // Labels only for devices seen zoomed in: measuring 5,000 labels nobody can read cost the first render.
+          { selector: 'node.named', style: { label: 'data(label)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#333' } },
+          { selector: 'node.zone', style: { width: 'data(width)', height: 'data(height)', 'background-color': '#f4f6f7', 'background-opacity': 0.6, 'border-color': '#aab7b8', 'border-width': 1, shape: 'round-rectangle', events: 'no', 'z-index': 0 } },
+          { selector: 'node.zone-label', style: { width: 1, height: 1, 'background-opacity': 0, label: 'data(label)', 'font-size': 20, 'min-zoomed-font-size': 4, 'text-valign': 'top', color: '#566573', events: 'no', 'z-index': 20 } },
+          { selector: 'node.veil', style: { display: 'none', shape: 'rectangle', width: 'data(width)', height: 'data(height)', 'background-color': '#fff', 'background-opacity': 0.9, events: 'no', 'z-index': 5 } },
+          { selector: 'node.veil.on', style: { display: 'element' } },
+          { selector: 'edge', style: { 'curve-style': 'haystack', width: 0.6, 'line-color': '#ccd1d1', opacity: 0.6, 'z-index': 1 } },
+          { selector: 'edge.lateral', style: { 'line-color': '#e59866' } },
+          { selector: 'node.focus', style: { 'border-width': 4, 'border-color': '#000', 'z-index': 11 } },
+          { selector: 'node.reached', style: { 'border-width': 3, 'border-color': '#c0392b', 'z-index': 10 } },
+          { selector: 'node.dependent', style: { 'border-width': 3, 'border-color': '#f39c12', 'z-index': 10 } },
+          { selector: 'node.member', style: { 'border-width': 3, 'border-color': '#1abc9c', 'z-index': 10 } },
+          { selector: 'edge.hot', style: { 'line-color': '#c0392b', width: 2, opacity: 1, 'z-index': 9 } },
+        ],
+      });
+      drawElementsDirectly(c);
+      // Devices take no events (see deviceAt): a tap is matched to the dot under it here.
+      c.on('tap', (e) => {
+        const id = deviceAt(placed, e.position.x, e.position.y, 3 / c.zoom());
+        if (id) navigate(`/map?device=${id}`);
+      });
+      // Names for the devices in view once zoomed in far enough to read them, after the view settles.
+      const name = () => {
+        if (c.zoom() < LABEL_ZOOM) return;
+        const unnamed = devicesInView(c, placed, 2 * CELL).map((id) => c.getElementById(id)).filter((n) => !n.hasClass('named'));
+        if (unnamed.length)
+          c.batch(() => {
+            for (const n of unnamed) n.addClass('named');
+          });
+      };
+      c.on('viewport', () => {
+        clearTimeout(naming);
+        naming = setTimeout(name, 150);
+      });
+      // What is on screen, as attributes of the map's box, once the first frame is drawn: people's
+      // scripts, browser tests and the map benchmark wait on these rather than on the canvas.
+      c.one('render', () => {
+        el.dataset.nodes = String(c.nodes('.device').length);
+        el.dataset.zones = String(c.nodes('.zone').length);
+        el.dataset.edges = String(c.edges().length);
+      });
+      return c;
+    };
+    loadCytoscape().then(
+      (cytoscape) => {
+        if (!live) return;
+        c = draw(cytoscape);
+        cy.current = c;
+        setDrawnMaps((n) => n + 1);
+      },
+      (err: Error) => live && setLibError(`the map could not be loaded: ${err.message}`),
+    );
     return () => {
-      c.destroy();
+      live = false;
+      clearTimeout(naming);
+      c?.destroy();
       cy.current = null;
       for (const k of ['nodes', 'zones', 'edges', 'overlay', 'overlayDevice']) delete el.dataset[k];
     };
@@ -183,10 +266,12 @@ export function NetworkMap() {
         el.dataset.overlay = String(count);
         el.dataset.overlayDevice = device;
       });
+    // Only the overlay's own elements change, never all 5,000 devices.
     c.batch(() => {
       c.remove('.overlay-pair');
-      c.$('.faded, .focus, .reached, .dependent, .member, .hot').removeClass('faded focus reached dependent member hot');
+      c.$('.on, .focus, .reached, .dependent, .member, .hot').removeClass('on focus reached dependent member hot');
     });
+    const veil = c.getElementById('veil');
     if (selected) {
       let live = true;
       api.get<Blast>(`/api/devices/${selected}/blast-radius`).then(
@@ -195,10 +280,10 @@ export function NetworkMap() {
           setBlast(b);
           const hot = new Set([String(b.device.id), ...b.reachable.map((r) => String(r.device.id))]);
           c.batch(() => {
-            c.elements().not('.zone').addClass('faded');
-            const focus = c.getElementById(String(b.device.id)).removeClass('faded').addClass('focus');
-            for (const r of b.reachable) c.getElementById(String(r.device.id)).removeClass('faded').addClass('reached');
-            for (const d of b.dependents) c.getElementById(String(d.device.id)).removeClass('faded').addClass('dependent');
+            veil.addClass('on');
+            const focus = c.getElementById(String(b.device.id)).addClass('focus');
+            for (const r of b.reachable) c.getElementById(String(r.device.id)).addClass('reached');
+            for (const d of b.dependents) c.getElementById(String(d.device.id)).addClass('dependent');
             heatPairs(c, data, hot);
             if (focus.nonempty()) c.animate({ center: { eles: focus }, zoom: Math.max(c.zoom(), 0.6) }, { duration: 300 });
           });
@@ -215,24 +300,27 @@ export function NetworkMap() {
       if (!inst) return;
       const ids = new Set([String(inst.hub.id), ...inst.members.map((m) => String(m.id))]);
       c.batch(() => {
-        c.elements().not('.zone').addClass('faded');
-        c.getElementById(String(inst.hub.id)).removeClass('faded').addClass('focus');
-        for (const m of inst.members) c.getElementById(String(m.id)).removeClass('faded').addClass('member');
+        veil.addClass('on');
+        c.getElementById(String(inst.hub.id)).addClass('focus');
+        for (const m of inst.members) c.getElementById(String(m.id)).addClass('member');
         heatPairs(c, data, ids);
       });
       drawn(c.nodes('.focus, .member').length, String(inst.hub.id));
     }
-  }, [selected, workflow, hub, data, workflows, colourBy, withEdges]);
+  }, [selected, workflow, hub, data, workflows, drawnMaps]);
 
-  if (error) return <p className="error">{error}</p>;
+  // The same option elements on every visit of the map, so choosing a device does not rebuild the list.
+  const workflowOptions = useMemo(() => workflows?.map((w, i) => <option key={i} value={`${w.workflow}|${w.hub.id}`}>{w.name} ({w.members.length})</option>), [workflows]);
+
+  if (error || libError) return <p className="error">{error ?? libError}</p>;
   return (
     <section className="map">
       <h1>Network map</h1>
       <div className="toolbar">
-        {data && <span data-testid="map-count">{data.nodes.length} of {data.total} devices, {data.edges.length} talking pairs</span>}
+        {data && drawnMaps > 0 && <span data-testid="map-count">{data.nodes.length} of {data.total} devices, {data.edges.length} talking pairs</span>}
         <select aria-label="Highlight a workflow" value={workflow ? `${workflow}|${hub ?? ''}` : ''} onChange={(e) => { const [w, h] = e.target.value.split('|'); navigate(w ? `/map?workflow=${encodeURIComponent(w)}&hub=${h}` : '/map'); }}>
           <option value="">Highlight a workflow…</option>
-          {workflows?.map((w, i) => <option key={i} value={`${w.workflow}|${w.hub.id}`}>{w.name} ({w.members.length})</option>)}
+          {workflowOptions}
         </select>
         {(selected || workflow) && <button type="button" onClick={() => navigate('/map')}>Clear</button>}
         {large && (
@@ -256,7 +344,8 @@ export function NetworkMap() {
         </p>
       )}
       {blastError && <p className="error">{blastError}</p>}
-      {!data && <p className="loading">Loading…</p>}
+      {/* The count and the map appear together: the map's script may still be on its way when the graph is in. */}
+      {!(data && drawnMaps > 0) && <p className="loading">Loading…</p>}
       <div ref={box} className="cy" data-testid="map" />
     </section>
   );
