@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
-import { selectDissectors } from '../protocols/index.js';
+import { selectAnalysis } from '../protocols/index.js';
 import { formatSummary } from './format-summary.js';
 import { captureProgress } from './progress.js';
 import { defaultDbLocation, prepareInventory } from './inventory-output.js';
@@ -86,7 +86,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
       : new Analyzer({
           outDir: options.out,
           flowTable: { ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}), vlanAware: options.vlanAwareFlows ?? false },
-          dissectors: selectDissectors(dissectors),
+          ...selectAnalysis(dissectors),
           onWarning: warn,
           ...hooks,
           ...(packets ? { onPacket: (rec, p) => packets.onPacket(rec, p) } : {}),

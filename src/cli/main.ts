@@ -43,7 +43,7 @@ program
   .option('--workers <n>', 'spread flows over this many worker threads', positiveInt('--workers'), 1)
   .option('--max-flows <n>', 'flows held at once before the stalest are evicted', positiveInt('--max-flows'))
   .option('--vlan-aware-flows', 'keep the same addresses on two VLANs as two flows (for sites that reuse addresses across VLANs)')
-  .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls', dissectorList, 'all')
+  .option('--dissectors <list>', 'protocol dissectors to run: all, none, or names such as dns,dhcp,tls (lldp and cdp for frames, tcp for SYN fingerprints)', dissectorList, 'all')
   .option('-q, --quiet', 'print nothing but errors')
   .option('--db <store>', 'inventory store to update: a SQLite file or a postgres:// URL (default ./vigil.db, or $VIGIL_DB)')
   .option('--no-db', 'keep no inventory')

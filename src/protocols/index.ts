@@ -1,4 +1,5 @@
 import type { Dissector } from './dissector.js';
+import { defaultFrameDissectors, type FrameDissector } from './frame-dissector.js';
 import { SshDissector } from './ssh/ssh-dissector.js';
 import { NtpDissector } from './ntp/ntp-dissector.js';
 import { SyslogDissector } from './syslog/syslog-dissector.js';
@@ -35,18 +36,39 @@ export function defaultDissectors(): Dissector[] {
   return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new IppDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new Pop3Dissector(), new ImapDissector(), new LdapDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector(), new LpdDissector(), new PjlDissector()];
 }
 
+/** What `--dissectors` selects: flow dissectors, frame dissectors (LLDP, CDP) and the SYN fingerprints. */
+export interface DissectorSelection {
+  dissectors: Dissector[];
+  frameDissectors: FrameDissector[];
+  tcpFingerprints: boolean;
+}
+
+/** The name `--dissectors` gives the passive TCP SYN and SYN+ACK fingerprints (their facts are `tcp.*`). */
+export const TCP_FINGERPRINTS = 'tcp';
+
 /**
- * The dissectors named by a `--dissectors` value: `all`, `none`, or a comma-separated list of
- * names (`dns,dhcp`). Throws with the known names when one is unknown.
+ * The analysis parts named by a `--dissectors` value: `all`, `none`, or a comma-separated list of
+ * names (`dns,dhcp,lldp,tcp`). Throws with the known names when one is unknown.
  */
-export function selectDissectors(spec: string): Dissector[] {
+export function selectAnalysis(spec: string): DissectorSelection {
   const all = defaultDissectors();
+  const frames = defaultFrameDissectors();
   const wanted = spec.trim().toLowerCase();
-  if (wanted === 'all' || wanted === '') return all;
-  if (wanted === 'none') return [];
+  if (wanted === 'all' || wanted === '') return { dissectors: all, frameDissectors: frames, tcpFingerprints: true };
+  if (wanted === 'none') return { dissectors: [], frameDissectors: [], tcpFingerprints: false };
   const names = wanted.split(',').map((n) => n.trim()).filter(Boolean);
   const known = new Map(all.map((d) => [d.name, d]));
-  const unknown = names.filter((n) => !known.has(n));
-  if (unknown.length > 0) throw new Error(`unknown dissector ${unknown.join(', ')}; known: ${[...known.keys()].join(', ')}`);
-  return names.map((n) => known.get(n)!);
+  const knownFrames = new Map(frames.map((d) => [d.name, d]));
+  const unknown = names.filter((n) => !known.has(n) && !knownFrames.has(n) && n !== TCP_FINGERPRINTS);
+  if (unknown.length > 0) throw new Error(`unknown dissector ${unknown.join(', ')}; known: ${[...known.keys(), ...knownFrames.keys(), TCP_FINGERPRINTS].join(', ')}`);
+  return {
+    dissectors: names.filter((n) => known.has(n)).map((n) => known.get(n)!),
+    frameDissectors: names.filter((n) => knownFrames.has(n)).map((n) => knownFrames.get(n)!),
+    tcpFingerprints: names.includes(TCP_FINGERPRINTS),
+  };
+}
+
+/** The flow dissectors of a `--dissectors` value (see selectAnalysis). */
+export function selectDissectors(spec: string): Dissector[] {
+  return selectAnalysis(spec).dissectors;
 }

@@ -16,7 +16,7 @@ import { loadApproved } from '../detect/approved.js';
 import { InventoryCollector, WORKFLOW_KEYS } from '../inventory/inventory-collector.js';
 import { loadSiteFile, type SiteZone } from '../inventory/site-zones.js';
 import { loadZonePolicy, type ZonePolicy } from '../detect/zone-policy.js';
-import { selectDissectors } from '../protocols/index.js';
+import { selectAnalysis } from '../protocols/index.js';
 import { openNatsLink, type NatsLink } from './nats-link.js';
 import { buildWindow, NAME_PATTERN, serializeWindow } from './sensor-window.js';
 import { WindowPublisher } from './window-publisher.js';
@@ -93,7 +93,7 @@ export class SensorRun {
     this.detector = o.detect ? this.newDetector() : null;
     const raw = new Set([...WORKFLOW_KEYS, ...(this.detector?.rawKeys ?? [])]);
     this.analyzer = new Analyzer({
-      dissectors: selectDissectors(o.dissectors ?? 'all'),
+      ...selectAnalysis(o.dissectors ?? 'all'),
       onWarning: (m) => o.log(`warning: ${m}`),
       onFlow: (f) => {
         this.collector.flow(f);

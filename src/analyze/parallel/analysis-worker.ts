@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError } from '../../capture/capture-error.js';
 import { readCaptureFile } from '../../capture/capture-reader.js';
 import { PacketRecord } from '../../capture/packet-record.js';
-import { selectDissectors } from '../../protocols/index.js';
+import { selectAnalysis } from '../../protocols/index.js';
 import type { CaptureFileSummary } from '../analysis-summary.js';
 import { Analyzer } from '../analyzer.js';
 import type { FlowRecord } from '../flow-record.js';
@@ -56,7 +56,7 @@ function run(input: WorkerInput): void {
   let observations: Observation[] = [];
   let raw: Observation[] = [];
   const analyzer = new Analyzer({
-    dissectors: selectDissectors(input.dissectors),
+    ...selectAnalysis(input.dissectors),
     flowTable: { maxFlows: input.maxFlows, vlanAware: input.vlanAware, serialStride: input.workers, serialOffset: input.index },
     onFlow: input.wantFlows
       ? (f) => {
