@@ -10,6 +10,7 @@ import type { Observation } from '../../protocols/observation.js';
 import { readCaptureInto } from '../read-capture-into.js';
 import { FlowRouter } from './flow-router.js';
 import { RingConsumer, type RingBuffers } from './packet-ring.js';
+import { countRecord, emptyTotals, type ReadTotals } from './read-totals.js';
 
 /** What the main thread gives each worker. */
 export interface WorkerInput {
@@ -39,14 +40,6 @@ export type WorkerMessage =
 /** File mode: what the main thread asks of a worker. */
 export type WorkerRequest = { type: 'read'; path: string } | { type: 'finish' };
 
-/** Every packet of a file, counted by each worker as it walks them all (its own and the others'). */
-export interface ReadTotals {
-  packets: number;
-  bytes: number;
-  capturedBytes: number;
-  firstTs: number;
-  lastTs: number;
-}
 
 const BATCH = 512;
 
@@ -129,18 +122,16 @@ function readFiles(input: WorkerInput, analyzer: Analyzer, flush: () => void): v
   const router = new FlowRouter(input.workers);
   const me = input.index;
   const speaks = me === 0;
-  const totals: ReadTotals = { packets: 0, bytes: 0, capturedBytes: 0, firstTs: Infinity, lastTs: -Infinity };
+  // Every packet of each file, counted by each worker as it walks them all (its own and the others').
+  const totals = emptyTotals();
   const packet = (rec: PacketRecord) => {
-    totals.packets++;
-    totals.bytes += rec.origLen;
-    totals.capturedBytes += rec.caplen;
-    const ts = rec.tsSec + rec.tsNsec / 1e9;
-    if (ts < totals.firstTs) totals.firstTs = ts;
-    if (ts > totals.lastTs) totals.lastTs = ts;
+    countRecord(totals, rec);
     if (router.route(rec.buf, rec.offset, rec.caplen, rec.linkType) === me) analyzer.packet(rec);
   };
   const warn = speaks ? (message: string) => port.postMessage({ type: 'warning', message } satisfies WorkerMessage) : undefined;
-  const progress = speaks ? (position: number, total: number) => port.postMessage({ type: 'progress', packets: totals.packets, position, total } satisfies WorkerMessage) : undefined;
+  // Packets of the file being read: progress counts from its start.
+  let before = emptyTotals();
+  const progress = speaks ? (position: number, total: number) => port.postMessage({ type: 'progress', packets: totals.packets - before.packets, position, total } satisfies WorkerMessage) : undefined;
   port.on('message', (m: WorkerRequest) => {
     if (m.type === 'finish') {
       const summary = analyzer.finish(input.workers, totals.packets > 0 ? totals.lastTs : undefined);
@@ -148,7 +139,7 @@ function readFiles(input: WorkerInput, analyzer: Analyzer, flush: () => void): v
       port.postMessage({ type: 'done', summary } satisfies WorkerMessage);
       return;
     }
-    const before = { ...totals };
+    before = { ...totals };
     readCaptureInto(m.path, (sink) => readCaptureFile(m.path, sink, progress ? { progress } : {}), packet, warn).then(
       (file) => {
         // Results so far go out with each file, so the main thread's consumers keep pace.

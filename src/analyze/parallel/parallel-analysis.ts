@@ -10,7 +10,8 @@ import type { AnalysisSummary, CaptureFileSummary } from '../analysis-summary.js
 import { JsonlWriter } from '../jsonl-writer.js';
 import { readCaptureInto } from '../read-capture-into.js';
 import { ObservationDedup } from '../observation-dedup.js';
-import type { ReadTotals, WorkerInput, WorkerMessage, WorkerRequest } from './analysis-worker.js';
+import type { WorkerInput, WorkerMessage, WorkerRequest } from './analysis-worker.js';
+import { addTotals, countRecord, emptyTotals } from './read-totals.js';
 import { FlowRouter } from './flow-router.js';
 import { createRing, RingProducer } from './packet-ring.js';
 
@@ -55,12 +56,9 @@ export class ParallelAnalysis {
   private readonly observationWriter: JsonlWriter | null = null;
   private readonly files: CaptureFileSummary[] = [];
   private readonly started = process.hrtime.bigint();
-  packets = 0;
-  private bytes = 0;
-  private capturedBytes = 0;
+  /** Every packet read so far, whichever worker analyses it. */
+  private readonly seen = emptyTotals();
   private observations = 0;
-  private firstTs = Infinity;
-  private lastTs = -Infinity;
 
   constructor(private readonly options: ParallelOptions) {
     this.router = new FlowRouter(options.workers);
@@ -88,7 +86,7 @@ export class ParallelAnalysis {
             else if (m.type === 'raw') for (const o of m.items) this.options.onRawObservation?.(o);
             else if (m.type === 'warning') this.options.onWarning?.(m.message);
             else if (m.type === 'progress') {
-              this.packets = this.packetsBefore + m.packets;
+              this.progressPackets = this.seen.packets + m.packets;
               this.readProgress?.(m.position, m.total);
             } else if (m.type === 'read') this.fileRead[i]?.(m);
             else resolve(m.summary);
@@ -119,11 +117,15 @@ export class ParallelAnalysis {
   private readProgress: ReadOptions['progress'] | undefined;
   private readonly fileRead: (((m: Extract<WorkerMessage, { type: 'read' }>) => void) | undefined)[] = [];
   private readonly fileFailed: (((err: Error) => void) | undefined)[] = [];
-  private packetsBefore = 0;
+  /** While the workers read a file: packets read so far, from the reading worker's progress. */
+  private progressPackets: number | null = null;
+
+  get packets(): number {
+    return this.progressPackets ?? this.seen.packets;
+  }
 
   private async readInWorkers(path: string, read: ReadOptions): Promise<CaptureFileSummary> {
     this.readProgress = read.progress;
-    this.packetsBefore = this.packets;
     const answers = await Promise.all(
       this.workers.map(
         (w, i) =>
@@ -135,30 +137,16 @@ export class ParallelAnalysis {
       ),
     );
     this.readProgress = undefined;
+    this.progressPackets = null;
     const first = answers[0];
-    this.count(first.totals);
+    addTotals(this.seen, first.totals);
     if (first.error) throw new CaptureFormatError(first.error.file, first.error.reason);
     this.files.push(first.file!);
     return first.file!;
   }
 
-  private count(t: ReadTotals): void {
-    this.packets = this.packetsBefore + t.packets;
-    this.bytes += t.bytes;
-    this.capturedBytes += t.capturedBytes;
-    if (t.packets > 0) {
-      if (t.firstTs < this.firstTs) this.firstTs = t.firstTs;
-      if (t.lastTs > this.lastTs) this.lastTs = t.lastTs;
-    }
-  }
-
   private packet(rec: PacketRecord): void {
-    this.packets++;
-    this.bytes += rec.origLen;
-    this.capturedBytes += rec.caplen;
-    const ts = rec.tsSec + rec.tsNsec / 1e9;
-    if (ts < this.firstTs) this.firstTs = ts;
-    if (ts > this.lastTs) this.lastTs = ts;
+    countRecord(this.seen, rec);
     const w = this.router.route(rec.buf, rec.offset, rec.caplen, rec.linkType);
     this.producers[w].push(rec.buf, rec.offset, rec.caplen, rec.origLen, rec.tsSec, rec.tsNsec, rec.linkType, rec.frameNumber);
   }
@@ -182,7 +170,8 @@ export class ParallelAnalysis {
   }
 
   async finish(): Promise<AnalysisSummary> {
-    const lastTs = this.packets > 0 ? this.lastTs : 0;
+    const seen = this.seen;
+    const lastTs = seen.packets > 0 ? seen.lastTs : 0;
     for (const p of this.producers) p.close(lastTs);
     if (this.options.readFiles) for (const w of this.workers) w.postMessage({ type: 'finish' } satisfies WorkerRequest);
     const parts = await Promise.all(this.done);
@@ -191,21 +180,21 @@ export class ParallelAnalysis {
     this.flowWriter?.close();
     this.observationWriter?.close();
     const elapsedS = Number(process.hrtime.bigint() - this.started) / 1e9;
-    const any = this.packets > 0;
-    const durationS = any ? Math.round((this.lastTs - this.firstTs) * 1e6) / 1e6 : 0;
+    const any = seen.packets > 0;
+    const durationS = any ? Math.round((seen.lastTs - seen.firstTs) * 1e6) / 1e6 : 0;
     const fileBytes = this.files.reduce((n, f) => n + f.bytes, 0);
     const sum = (pick: (s: AnalysisSummary) => number) => parts.reduce((n, s) => n + pick(s), 0);
     return {
       files: this.files,
-      packets: this.packets,
-      bytes: this.bytes,
-      capturedBytes: this.capturedBytes,
+      packets: seen.packets,
+      bytes: seen.bytes,
+      capturedBytes: seen.capturedBytes,
       flows: sum((s) => s.flows),
       observations: this.observations,
-      firstTs: any ? this.firstTs : null,
-      lastTs: any ? this.lastTs : null,
+      firstTs: any ? seen.firstTs : null,
+      lastTs: any ? seen.lastTs : null,
       durationS,
-      packetsPerSecond: durationS > 0 ? Math.round((this.packets / durationS) * 100) / 100 : 0,
+      packetsPerSecond: durationS > 0 ? Math.round((seen.packets / durationS) * 100) / 100 : 0,
       errors: mergeErrors(parts.map((s) => s.errors)),
       truncated: this.files.some((f) => f.truncated),
       flowTable: { evicted: sum((s) => s.flowTable.evicted), maxFlows: sum((s) => s.flowTable.maxFlows) },
@@ -218,7 +207,7 @@ export class ParallelAnalysis {
       },
       analysis: {
         elapsedS: Math.round(elapsedS * 1000) / 1000,
-        packetsPerSecond: elapsedS > 0 ? Math.round(this.packets / elapsedS) : 0,
+        packetsPerSecond: elapsedS > 0 ? Math.round(seen.packets / elapsedS) : 0,
         megabytesPerSecond: elapsedS > 0 ? Math.round((fileBytes / 1048576 / elapsedS) * 10) / 10 : 0,
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
         workers: this.options.workers,
