@@ -9,12 +9,19 @@ import { Taxonomy } from '../inventory/taxonomy.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import { gatherRiskInputs } from './risk-inputs.js';
 import { loadRiskModel, type RiskModel } from './risk-model.js';
-import { factor, scoreDevice, type RiskScore } from './risk-score.js';
+import { factor, scoreDevice, type RiskInputs, type RiskScore } from './risk-score.js';
 
 /** A stored score, as `scoreDevice` made it, with the device it belongs to and when it was computed. */
 export interface StoredRisk extends RiskScore {
   device: { label: string; category: string | null; vendor: string | null; model: string | null; zone: string | null };
   computedAt: number;
+}
+
+/** What `scoreDevice` reads of a device without facts or exposure, as one text; null for any other device. */
+function plainKey(d: RiskInputs): string | null {
+  if (d.facts.size !== 0 || d.exposure.size !== 0) return null;
+  const v = d.vulnerabilities;
+  return `${d.category}\0${d.safetyImpact}\0${d.holdsPhi}\0${d.movesPhi}\0${d.os}\0${v.decision}\0${v.count}\0${v.kev}\0${d.workflows}\0${d.hub}\0${d.sameCategory}`;
 }
 
 export async function computeRisk(store: InventoryStore, options: { model?: RiskModel; taxonomy?: Taxonomy } = {}): Promise<{ devices: number; computedAt: number; scores: RiskScore[]; seconds: { gather: number; score: number; write: number } }> {
@@ -29,7 +36,16 @@ export async function computeRisk(store: InventoryStore, options: { model?: Risk
   const strings = new Map<string, string>();
   const alike = new Map<string, { text: string; factors: RiskScore['factors'] }>();
   const texts: string[] = [];
-  const scores = inputs.map((d) => {
+  // A device with no behaviour facts and no exposure scores as its category, OS, findings and
+  // workflow counts say: fleets of one model (twelve ultrasounds, hundreds of pumps) are scored once.
+  const plain = new Map<string, { score: RiskScore; text: string }>();
+  const scores = inputs.map((d): RiskScore => {
+    const key = plainKey(d);
+    const known = key === null ? undefined : plain.get(key);
+    if (known) {
+      texts.push(known.text);
+      return { ...known.score, deviceId: d.deviceId };
+    }
     const r = scoreDevice(d, model, strings);
     const text = JSON.stringify(r.factors.map((f) => [f.id, f.weight, f.detail]));
     const kept = alike.get(text);
@@ -40,6 +56,7 @@ export async function computeRisk(store: InventoryStore, options: { model?: Risk
       alike.set(text, { text, factors: Object.freeze(r.factors) as RiskScore['factors'] });
       texts.push(text);
     }
+    if (key !== null) plain.set(key, { score: r, text: texts[texts.length - 1] });
     return r;
   });
   const t2 = clock();

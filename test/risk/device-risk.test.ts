@@ -14,6 +14,7 @@ import { Taxonomy } from '../../src/inventory/taxonomy.js';
 import { loadMitigations, mitigationOptions } from '../../src/risk/mitigations.js';
 import { gatherRiskWorld } from '../../src/risk/risk-inputs.js';
 import { loadRiskModel } from '../../src/risk/risk-model.js';
+import { scoreDevice } from '../../src/risk/risk-score.js';
 import { runWhatIf } from '../../src/risk/what-if.js';
 import { simulate } from '../../src/simulate/index.js';
 import { siteFile } from '../../src/simulate/site-file.js';
@@ -86,6 +87,23 @@ describe('risk on the simulated hospital', () => {
     expect(byPrivacy.map((r) => r.privacy)).toEqual([...byPrivacy.map((r) => r.privacy)].sort((x, y) => y - x));
     // The top of the safety ranking is clinical; non-clinical devices never lead it.
     expect(['life-sustaining', 'therapeutic', 'monitoring', 'diagnostic']).toContain(bySafety[0].factors.find((f) => f.id === 'safety-class')!.detail.split(' ')[0]);
+  });
+
+  it('stores for every device the score its own inputs give, devices scored alike sharing nothing wrong', async () => {
+    const model = loadRiskModel();
+    const run = await computeRisk(store, { model });
+    const world = await gatherRiskWorld(store, Taxonomy.load(), model);
+    expect(run.devices).toBe(world.inputs.size);
+    // The pumps and nurse stations of one model, with no facts or exposure, are scored once and copied.
+    const plain = [...world.inputs.values()].filter((i) => i.facts.size === 0 && i.exposure.size === 0);
+    expect(plain.length).toBeGreaterThan(10);
+    const stored = new Map((await readRisk(store, { limit: 10_000 })).map((r) => [r.deviceId, r]));
+    for (const i of world.inputs.values()) {
+      const expected = scoreDevice(i, model);
+      const got = stored.get(i.deviceId)!;
+      expect({ ...got, device: undefined, computedAt: undefined }, `device ${i.deviceId}`).toEqual({ ...expected, device: undefined, computedAt: undefined });
+    }
+    expect(new Set(run.scores.map((r) => r.deviceId)).size).toBe(run.devices);
   });
 
   it('lists mitigations with predicted risk and cost, the cheapest that brings a printer with a default SNMP community under the target first', async () => {
