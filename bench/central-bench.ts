@@ -11,7 +11,7 @@
  *   - a running site: one hospital in one-minute windows, where later windows mostly update known
  *     devices: the time per window.
  *
- * Usage: node dist/bench/central-bench.js [--sites 4] [--devices 1500] [--duration 10m] [--window 60] [--skip-two]
+ * Usage: node dist/bench/central-bench.js [--sites 4] [--devices 1500] [--duration 10m] [--window 60] [--skip-two] [--concurrency N] [--cpu-prof DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +26,11 @@ const TARGET = 50_000;
 const NATS = process.env.VIGIL_BENCH_NATS ?? 'nats://127.0.0.1:4222';
 const PG_ADMIN = process.env.VIGIL_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const VIGIL = fileURLToPath(new URL('../../bin/vigil.js', import.meta.url));
+
+/** `--cpu-prof DIR`: each central process writes a V8 CPU profile there, to see where a window's time goes. */
+/** `--concurrency N`: windows each central process stores at once (the service's default otherwise). */
+const CONCURRENCY = process.argv.includes('--concurrency') ? ['--concurrency', process.argv[process.argv.indexOf('--concurrency') + 1]] : [];
+const PROFILE = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', process.argv[process.argv.indexOf('--cpu-prof') + 1]] : [];
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,7 +50,7 @@ function cpuSeconds(pid: number | undefined): number {
 /** Runs vigil; `ready` and `lastStored` are when the process said it was consuming and when it last stored a window; `cpu` its CPU seconds. */
 function run(args: string[]): Promise<{ code: number | null; err: string; ready: number | null; lastStored: number | null; cpu: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [VIGIL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...PROFILE, VIGIL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     // Sampled while it runs: once it has exited, /proc no longer has it.
     let cpu = 0;
     const sampler = setInterval(() => (cpu = Math.max(cpu, cpuSeconds(child.pid))), 100);
@@ -76,7 +81,7 @@ async function publish(pcap: string, siteFile: string, site: string, namespace: 
 
 /** Parses `stored <batch> (...): N devices (...), F facts, ... in X ms` lines, with the time each was printed. */
 async function centrals(n: number, namespace: string, db: string, admin: pg.Client): Promise<{ facts: number; windows: number; seconds: number; perWindowMs: number[]; cpu: number; pgCpu: number }> {
-  const children = Array.from({ length: n }, () => run(['central', '--nats', NATS, '--namespace', namespace, '--postgres', db, '--durable', 'bench', '--analytics-interval', '0', '--idle-exit', '2']));
+  const children = Array.from({ length: n }, () => run(['central', '--nats', NATS, '--namespace', namespace, '--postgres', db, '--durable', 'bench', '--analytics-interval', '0', '--idle-exit', '2', ...CONCURRENCY]));
   // The PostgreSQL server processes serving the benchmark's database, sampled while they live.
   const name = db.slice(db.lastIndexOf('/') + 1);
   const backends = new Map<number, number>();

@@ -120,6 +120,7 @@ program
   .option('--analytics-interval <seconds>', 'least seconds between whole-inventory vulnerability and risk recomputes (default 60; 0: never)', (v: string) => Number(v))
   .option('--idle-exit <seconds>', 'stop once no window has come for this long (default: run until stopped)', positiveInt('--idle-exit'))
   .option('--ack-wait <seconds>', 'a window a central process holds this long unacknowledged goes to another (default 120; set when the consumer is first made)', positiveInt('--ack-wait'))
+  .option('--concurrency <n>', "windows of different sites stored at once, each in its own transaction (default 2); a site's windows are always stored in order", positiveInt('--concurrency'))
   .action(async (opts) => {
     const { centralCommand } = await import('./scale-commands.js');
     process.exitCode = await centralCommand(opts);

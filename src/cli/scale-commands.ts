@@ -97,6 +97,7 @@ export interface CentralCommandOptions {
   analyticsInterval?: number;
   idleExit?: number;
   ackWait?: number;
+  concurrency?: number;
 }
 
 /** `vigil central`: consume every site's windows into one store. */
@@ -110,6 +111,7 @@ export async function centralCommand(o: CentralCommandOptions): Promise<number> 
     analyticsIntervalS: o.analyticsInterval,
     idleExitS: o.idleExit,
     ackWaitS: o.ackWait,
+    concurrency: o.concurrency,
   });
   const stop = () => service.stop();
   process.on('SIGINT', stop);
