@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzerOptions } from '../analyze/analyzer.js';
 import { Taxonomy } from '../inventory/taxonomy.js';
-import { InventoryStore } from '../store/inventory-store.js';
+import type { InventoryStore } from '../store/inventory-store.js';
 import { saveAlerts } from './alert-store.js';
 import { baselineFindings, loadBaselines, saveBaselines } from './baseline.js';
 import { loadCategoryBaselines, saveCategoryBaselines } from './category-baseline.js';
@@ -58,6 +58,8 @@ export async function finishDetection(d: Detector, o: FinishDetectionOptions): P
   let store: InventoryStore | null = null;
   try {
     if (o.db) {
+      // Loaded only here: an analysis without a store (--no-db) never pays for the SQL layer.
+      const { InventoryStore } = await import('../store/inventory-store.js');
       store = await InventoryStore.open(o.db);
       // Every address a rule may ask about: the inventory is asked once, for all hosts the detector saw.
       const prior = await loadBaselines(store, [...d.baseline.hosts.keys()]);
