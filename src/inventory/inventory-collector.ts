@@ -132,8 +132,23 @@ export class EvidenceSnapshot implements HostEvidence {
 const DHCP_CLIENT_KEYS = new Set(['dhcp.hostname', 'dhcp.fqdn', 'dhcp.param_request_list', 'dhcp.vendor_class', 'dhcp.client_id', 'dhcp.requested_ip', 'dhcp.vendor_specific', 'dhcp.vendor_specific_length']);
 
 /**
+ * When conversations (one per 5-tuple, client ports included) are folded into their connections
+ * before the end: once more than `foldAbove` are held, each that has been quiet for `quietS`
+ * seconds of capture time. Its flows have all ended by then (the flow table's longest idle timeout
+ * is 300 s), so what it adds to its connection, services and workflow facts is final; a later
+ * record on the very same 5-tuple after that much silence counts as a conversation of its own.
+ */
+export interface CollectorLimits {
+  foldAbove: number;
+  quietS: number;
+}
+
+export const DEFAULT_COLLECTOR_LIMITS: CollectorLimits = { foldAbove: 20_000, quietS: 900 };
+
+/**
  * Gathers what one analysis says about hosts (facts, services, conversations) so the inventory
- * can be updated once at the end, in one transaction.
+ * can be updated once at the end, in one transaction. Memory follows the hosts and their
+ * connections, not the capture's length: conversations are folded as they go quiet.
  */
 export class InventoryCollector implements HostEvidence {
   readonly hosts = new Map<string, SeenHost>();
@@ -153,6 +168,22 @@ export class InventoryCollector implements HostEvidence {
   private readonly dhcpClientOf = new Map<string, string>();
   observations = 0;
   flows = 0;
+  /** What quiet conversations added before the end (fold()): connections, services, workflow facts. */
+  private readonly foldedConnections = new Map<string, SeenConnection>();
+  private readonly foldedServices = new Map<string, Map<string, SeenService>>();
+  private readonly foldedFacts = new Map<string, Map<string, SeenConnectionFact>>();
+  /** The latest capture time a flow reached; conversations quiet since `latestTs - quietS` fold. */
+  private latestTs = -Infinity;
+  private nextFoldAt: number;
+
+  constructor(private readonly limits: CollectorLimits = DEFAULT_COLLECTOR_LIMITS) {
+    this.nextFoldAt = limits.foldAbove;
+  }
+
+  /** Conversations held one by one (not yet folded): what the collector's memory grows with. */
+  get conversationsHeld(): number {
+    return this.conversations.size;
+  }
 
   observation(o: Observation): void {
     this.observations++;
@@ -205,6 +236,53 @@ export class InventoryCollector implements HostEvidence {
     c.service ??= f.service;
     if (f.firstTs < c.first) c.first = f.firstTs;
     if (f.lastTs > c.last) c.last = f.lastTs;
+    if (f.lastTs > this.latestTs) this.latestTs = f.lastTs;
+    if (this.conversations.size > this.nextFoldAt) this.fold();
+  }
+
+  /**
+   * Folds every conversation quiet for `quietS` into its connection (the same sums `finish` makes)
+   * and forgets it with its flows; one no one answered is forgotten, as `finish` would skip it. The
+   * next fold waits until twice as many conversations are held, so a busy capture folds in
+   * proportion to what it adds.
+   */
+  private fold(): void {
+    const horizon = this.latestTs - this.limits.quietS;
+    // Per folded conversation: its connection id (null when it is forgotten), and itself.
+    const folded = new Map<string, { id: string | null; c: Conversation }>();
+    for (const [tuple, c] of this.conversations) {
+      if (c.last >= horizon) continue;
+      folded.set(tuple, { id: c.answered && c.clientKey !== null && c.serverKey !== null ? this.addConversation(tuple, c, this.foldedServices, this.foldedConnections) : null, c });
+      this.conversations.delete(tuple);
+    }
+    if (folded.size > 0)
+      for (const [flow, tuple] of this.flowTuple) {
+        const conversation = folded.get(tuple);
+        if (!conversation) continue;
+        const { id, c } = conversation;
+        const senders = this.flowFacts.get(flow);
+        if (id !== null && senders) {
+          let facts = this.foldedFacts.get(id);
+          if (!facts) this.foldedFacts.set(id, (facts = new Map()));
+          for (const s of senders) {
+            const fromClient = s.src.ip === c.origIp && s.src.port === c.origPort;
+            for (const f of s.facts.values()) {
+              const k = `${fromClient ? 'c' : 's'}\u0000${f.key}\u0000${f.valueText}`;
+              const x = facts.get(k);
+              if (x) {
+                x.count += f.count;
+                if (f.first < x.first) x.first = f.first;
+                if (f.last > x.last) x.last = f.last;
+              } else facts.set(k, { key: f.key, valueText: f.valueText, fromClient, count: f.count, first: f.first, last: f.last });
+            }
+          }
+        }
+        this.flowFacts.delete(flow);
+        this.flowTuple.delete(flow);
+      }
+    for (const tuple of folded.keys()) this.connectionOf.delete(tuple);
+    this.built = false;
+    this.nextFoldAt = Math.max(this.limits.foldAbove, 2 * this.conversations.size);
   }
 
   /** Services and connections from the conversations; call once every flow has ended. */
@@ -214,23 +292,32 @@ export class InventoryCollector implements HostEvidence {
     this.services.clear();
     this.connections.clear();
     this.connectionOf.clear();
+    // What was folded is kept apart: finish runs again after more flows, and must not add it twice.
+    for (const [id, x] of this.foldedConnections) this.connections.set(id, { ...x });
+    for (const [host, m] of this.foldedServices) this.services.set(host, new Map([...m].map(([k, v]) => [k, { ...v }])));
     for (const [tuple, c] of this.conversations) {
       if (!c.answered || c.clientKey === null || c.serverKey === null) continue;
-      this.service(c.serverKey, c, 'listen');
-      this.service(c.clientKey, c, 'client');
-      const id = `${c.clientKey}\u0000${c.serverKey}\u0000${c.transport}/${c.port}`;
-      this.connectionOf.set(tuple, id);
-      const x = this.connections.get(id);
-      if (x) {
-        x.flows += c.flows;
-        x.bytes += c.bytes;
-        x.service ??= c.service;
-        if (c.first < x.first) x.first = c.first;
-        if (c.last > x.last) x.last = c.last;
-      } else {
-        this.connections.set(id, { client: c.clientKey, server: c.serverKey, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first: c.first, last: c.last });
-      }
+      this.addConversation(tuple, c, this.services, this.connections);
     }
+  }
+
+  /** Adds an answered conversation with both ends known to `services` and `connections`; returns its connection id. */
+  private addConversation(tuple: string, c: Conversation, services: Map<string, Map<string, SeenService>>, connections: Map<string, SeenConnection>): string {
+    this.service(services, c.serverKey!, c, 'listen');
+    this.service(services, c.clientKey!, c, 'client');
+    const id = `${c.clientKey}\u0000${c.serverKey}\u0000${c.transport}/${c.port}`;
+    this.connectionOf.set(tuple, id);
+    const x = connections.get(id);
+    if (x) {
+      x.flows += c.flows;
+      x.bytes += c.bytes;
+      x.service ??= c.service;
+      if (c.first < x.first) x.first = c.first;
+      if (c.last > x.last) x.last = c.last;
+    } else {
+      connections.set(id, { client: c.clientKey!, server: c.serverKey!, transport: c.transport, port: c.port, service: c.service, flows: c.flows, bytes: c.bytes, first: c.first, last: c.last });
+    }
+    return id;
   }
 
   /**
@@ -249,6 +336,10 @@ export class InventoryCollector implements HostEvidence {
     this.conversations.clear();
     this.flowTuple.clear();
     this.connectionOf.clear();
+    this.foldedConnections.clear();
+    this.foldedServices.clear();
+    this.foldedFacts.clear();
+    this.nextFoldAt = this.limits.foldAbove;
     this.built = false;
     return snapshot;
   }
@@ -277,6 +368,7 @@ export class InventoryCollector implements HostEvidence {
   connectionFacts(): Map<string, SeenConnectionFact[]> {
     const out = new Map<string, SeenConnectionFact[]>();
     this.finish();
+    for (const [id, facts] of this.foldedFacts) out.set(id, [...facts.values()].map((f) => ({ ...f })));
     for (const [flow, senders] of this.flowFacts) {
       const tuple = this.flowTuple.get(flow);
       const conn = tuple === undefined ? undefined : this.conversations.get(tuple);
@@ -292,9 +384,9 @@ export class InventoryCollector implements HostEvidence {
     return out;
   }
 
-  private service(host: string, c: Conversation, direction: 'listen' | 'client'): void {
-    let map = this.services.get(host);
-    if (!map) this.services.set(host, (map = new Map()));
+  private service(services: Map<string, Map<string, SeenService>>, host: string, c: Conversation, direction: 'listen' | 'client'): void {
+    let map = services.get(host);
+    if (!map) services.set(host, (map = new Map()));
     const id = `${c.transport}/${c.port}/${direction}`;
     const s = map.get(id);
     if (s) {

@@ -207,6 +207,62 @@ describe('a window of real evidence survives the trip to the central service', (
   });
 });
 
+describe('folding quiet conversations', () => {
+  /** Workflow facts per connection, fact and sender: counts summed, times as min and max. */
+  const factTotals = (e: HostEvidence) => {
+    const out = new Map<string, { count: number; first: number; last: number }>();
+    for (const [id, list] of e.connectionFacts())
+      for (const f of list) {
+        const k = `${id}\u0001${f.key}\u0001${f.valueText}\u0001${f.fromClient}`;
+        const x = out.get(k);
+        out.set(k, x ? { count: x.count + f.count, first: Math.min(x.first, f.first), last: Math.max(x.last, f.last) } : { count: f.count, first: f.first, last: f.last });
+      }
+    return [...out].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  };
+
+  it('says what holding every conversation to the end says, holding far fewer', () => {
+    const whole = new InventoryCollector({ foldAbove: Infinity, quietS: 900 });
+    replay(demo.events, whole);
+    for (const quietS of [300, 900]) {
+      const folding = new InventoryCollector({ foldAbove: 1, quietS });
+      let most = 0;
+      for (const e of demo.events) {
+        replay([e], folding);
+        most = Math.max(most, folding.conversationsHeld);
+      }
+      // The demo's 46 minutes hold some 2,900 conversations; folding keeps the last few minutes' (and,
+      // as it waits for twice as many before it folds again, up to twice that).
+      expect(whole.conversationsHeld).toBeGreaterThan(2000);
+      expect(folding.conversationsHeld, `quiet ${quietS} s`).toBeLessThan(whole.conversationsHeld * (quietS === 300 ? 0.5 : 0.6));
+      expect(most).toBeLessThan(whole.conversationsHeld);
+      const a = plain(whole);
+      const b = plain(folding);
+      expect(b.hosts).toEqual(a.hosts);
+      expect(b.facts).toEqual(a.facts);
+      expect(b.services, `quiet ${quietS} s`).toEqual(a.services);
+      expect(b.connections, `quiet ${quietS} s`).toEqual(a.connections);
+      expect(factTotals(folding)).toEqual(factTotals(whole));
+      expect(factTotals(whole).length).toBeGreaterThan(20);
+    }
+  });
+
+  it('keeps what it folded out of the next window, and a window cut after folding adds up to the whole', () => {
+    const whole = new InventoryCollector({ foldAbove: Infinity, quietS: 300 });
+    replay(demo.events, whole);
+    const split = new InventoryCollector({ foldAbove: 1, quietS: 300 });
+    const half = Math.floor(demo.events.length / 2);
+    replay(demo.events.slice(0, half), split);
+    const first = split.takeWindow();
+    replay(demo.events.slice(half), split);
+    const second = split.takeWindow();
+    // Flows per connection add up across the two windows to what one collector counts.
+    const flows = new Map<string, number>();
+    for (const w of [first, second]) for (const [id, c] of w.connections) flows.set(id, (flows.get(id) ?? 0) + c.flows);
+    whole.finish();
+    expect(flows).toEqual(new Map([...whole.connections].map(([id, c]) => [id, c.flows])));
+  });
+});
+
 describe('takeWindow', () => {
   it('two windows together say what one collector fed everything says, and the second starts afresh', () => {
     const whole = new InventoryCollector();
