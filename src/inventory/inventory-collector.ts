@@ -90,6 +90,8 @@ interface Conversation {
   bytes: number;
   first: number;
   last: number;
+  /** The collector's flow count when a record last joined it (fold() waits for `foldAbove` more). */
+  seq: number;
 }
 
 export const hostKey = (mac: string | null, ip: string): string => `${mac ?? ''}|${ip}`;
@@ -224,7 +226,7 @@ export class InventoryCollector implements HostEvidence {
     if (f.service !== null) this.flowTuple.set(f.id, tuple);
     let c = this.conversations.get(tuple);
     if (!c) {
-      c = { transport: f.proto, port: f.responder.port, origIp: f.originator.ip, origPort: f.originator.port, clientKey: null, serverKey: null, answered: false, service: null, flows: 0, bytes: 0, first: f.firstTs, last: f.lastTs };
+      c = { transport: f.proto, port: f.responder.port, origIp: f.originator.ip, origPort: f.originator.port, clientKey: null, serverKey: null, answered: false, service: null, flows: 0, bytes: 0, first: f.firstTs, last: f.lastTs, seq: 0 };
       this.conversations.set(tuple, c);
     }
     if (client && f.origPackets > 0) c.clientKey ??= client.key;
@@ -236,6 +238,7 @@ export class InventoryCollector implements HostEvidence {
     c.service ??= f.service;
     if (f.firstTs < c.first) c.first = f.firstTs;
     if (f.lastTs > c.last) c.last = f.lastTs;
+    c.seq = this.flows;
     if (f.lastTs > this.latestTs) this.latestTs = f.lastTs;
     if (this.conversations.size > this.nextFoldAt) this.fold();
   }
@@ -244,14 +247,17 @@ export class InventoryCollector implements HostEvidence {
    * Folds every conversation quiet for `quietS` into its connection (the same sums `finish` makes)
    * and forgets it with its flows; one no one answered is forgotten, as `finish` would skip it. The
    * next fold waits until twice as many conversations are held, so a busy capture folds in
-   * proportion to what it adds.
+   * proportion to what it adds. With worker threads, flows arrive out of capture-time order (one
+   * worker may be minutes of capture ahead of another), so a conversation also waits for
+   * `foldAbove` more flow records after its last before it folds: its other record, from the same
+   * worker, comes long before that.
    */
   private fold(): void {
     const horizon = this.latestTs - this.limits.quietS;
     // Per folded conversation: its connection id (null when it is forgotten), and itself.
     const folded = new Map<string, { id: string | null; c: Conversation }>();
     for (const [tuple, c] of this.conversations) {
-      if (c.last >= horizon) continue;
+      if (c.last >= horizon || this.flows - c.seq <= this.limits.foldAbove) continue;
       folded.set(tuple, { id: c.answered && c.clientKey !== null && c.serverKey !== null ? this.addConversation(tuple, c, this.foldedServices, this.foldedConnections) : null, c });
       this.conversations.delete(tuple);
     }
