@@ -136,9 +136,10 @@ const DHCP_CLIENT_KEYS = new Set(['dhcp.hostname', 'dhcp.fqdn', 'dhcp.param_requ
 /**
  * When conversations (one per 5-tuple, client ports included) are folded into their connections
  * before the end: once more than `foldAbove` are held, each that has been quiet for `quietS`
- * seconds of capture time. Its flows have all ended by then (the flow table's longest idle timeout
- * is 300 s), so what it adds to its connection, services and workflow facts is final; a later
- * record on the very same 5-tuple after that much silence counts as a conversation of its own.
+ * seconds of capture time and for `foldAbove` flow records. Its flows have all ended by then (the
+ * flow table's longest idle timeout is 300 s), so what it adds to its connection, services and
+ * workflow facts is final; a later record on the very same 5-tuple after that much silence counts
+ * as a conversation of its own.
  */
 export interface CollectorLimits {
   foldAbove: number;
