@@ -1,7 +1,7 @@
 import { ALERT_STATUSES, SEVERITIES, type AlertStatus, type Severity } from '../detect/alert.js';
 import { countAlerts, listAlerts, listIncidents, setAlertStatus } from '../detect/alert-store.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 export interface AlertsCommandOptions {
   db?: string;

@@ -6,7 +6,7 @@ import { CaptureFormatError } from '../capture/capture-error.js';
 import { selectAnalysis } from '../protocols/index.js';
 import { formatSummary } from './format-summary.js';
 import { captureProgress } from './progress.js';
-import { defaultDbLocation, prepareInventory } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 import { WORKFLOW_KEYS } from '../inventory/inventory-collector.js';
 
 export interface AnalyzeCommandOptions {
@@ -55,7 +55,8 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   const dissectors = options.dissectors ?? 'all';
   const db = options.db === undefined ? defaultDbLocation() : options.db;
   // Load the knowledge and site before reading: a bad rule file should fail in a second, not after an hour of capture.
-  const inventory = db ? await prepareInventory(options) : null;
+  // The SQL layer is loaded only for an analysis that writes a store (--no-db never pays for it).
+  const inventory = db ? await (await import('./inventory-output.js')).prepareInventory(options) : null;
   const collector = inventory?.collector;
   const inventoryHooks: Pick<AnalyzerOptions, 'onFlow' | 'onObservation' | 'onRawObservation' | 'rawObservationKeys'> = collector
     ? { onFlow: (f) => collector.flow(f), onObservation: (o) => collector.observation(o), onRawObservation: (o) => collector.rawObservation(o), rawObservationKeys: WORKFLOW_KEYS }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deviceReports, devicesCsv, devicesTable } from '../inventory/device-report.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 export interface DevicesOptions {
   db?: string;

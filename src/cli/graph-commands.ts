@@ -6,7 +6,7 @@ import { LateralMovement } from '../graph/lateral-movement.js';
 import { Taxonomy } from '../inventory/taxonomy.js';
 import { recogniseWorkflows, workflowsOf, type WorkflowInstance } from '../graph/workflows.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 const weightText = (w: ClinicalWeight) =>
   `${w.devices} devices` +

@@ -14,10 +14,6 @@ export interface PreparedInventory {
   site: SiteZone[];
 }
 
-/** `VIGIL_DB` overrides the default store, `./vigil.db`. */
-export function defaultDbLocation(): string {
-  return process.env.VIGIL_DB || './vigil.db';
-}
 
 export async function prepareInventory(options: { site?: string; rules?: string[] }): Promise<PreparedInventory> {
   return {

@@ -7,7 +7,7 @@ import { loadMitigations, mitigationOptions, remediationCategories } from '../ri
 import { runWhatIf, type WhatIfAction } from '../risk/what-if.js';
 import { InventoryStore } from '../store/inventory-store.js';
 import { findDevice } from '../inventory/find-device.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 /** `vigil mitigate <device>`: every option of the catalogue that changes the device's risk, cheapest under the target first. */
 export async function mitigateCommand(device: string, options: { db?: string; json?: boolean }): Promise<number> {

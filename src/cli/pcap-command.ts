@@ -10,7 +10,7 @@ import { EXPORT_FORMATS, exportPackets, type ExportFormat } from '../forensics/p
 import { QueryError, type PacketQuery } from '../forensics/packet-query.js';
 import { readKeyFile } from '../forensics/segment-cipher.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 export interface PcapCommandOptions {
   store: string;

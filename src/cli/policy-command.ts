@@ -4,7 +4,7 @@ import { formatPolicy, POLICY_FORMATS, type PolicyFormat } from '../policy/polic
 import { replayPolicy } from '../policy/policy-replay.js';
 import { InventoryStore } from '../store/inventory-store.js';
 import { findDevice } from '../inventory/find-device.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 const GROUP = /^(category|zone|role):(.+)$/;
 

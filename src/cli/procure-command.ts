@@ -7,7 +7,7 @@ import { renderHtml, writeReport } from '../procure/procurement-report.js';
 import { DEFAULT_CHROMIUM, writeReportPdf } from '../procure/report-pdf.js';
 import { readSbom, type Sbom } from '../procure/sbom-reader.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 /**
  * `vigil procure assess <candidate.yaml> [--mds2 FILE] [--sbom FILE] --report DIR [--chromium PATH] [--no-pdf]`:

@@ -1,6 +1,6 @@
 import { computeRisk, readRisk } from '../risk/device-risk.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 /** `vigil risk`: recompute every device's risk, then list the top by patient safety or privacy. */
 export async function riskCommand(options: { db?: string; by?: string; json?: boolean; limit?: number }): Promise<number> {

@@ -4,7 +4,7 @@ import { audit } from '../api/audit-log.js';
 import { buildServer } from '../api/server.js';
 import { InventoryStore } from '../store/inventory-store.js';
 import type { ApiRole } from '../store/schema.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 export interface ServeOptions {
   db?: string;

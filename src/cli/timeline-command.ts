@@ -9,7 +9,7 @@ import { deviceTimeline, incidentTimeline, type TimelineEvent } from '../forensi
 import type { DeviceRef } from '../forensics/timeline-types.js';
 import { findDevice } from '../inventory/find-device.js';
 import { InventoryStore } from '../store/inventory-store.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 import { parseTime } from './pcap-command.js';
 
 export interface TimelineCommandOptions {

@@ -7,7 +7,7 @@ import { importKnowledgeBase } from '../vuln/kb-import.js';
 import { CONFIDENCE_ORDER as CONFIDENCE } from '../vuln/product-match.js';
 import { kbStatus } from '../vuln/kb-store.js';
 import { deviceVex } from '../vuln/vex.js';
-import { defaultDbLocation } from './inventory-output.js';
+import { defaultDbLocation } from './db-location.js';
 
 /** Errors listed per file before "... and N more": a feed with thousands of bad rows stays readable. */
 const ERRORS_SHOWN = 5;
