@@ -8,6 +8,7 @@ import {
   type DecodedPacket,
 } from '../decode/decoded-packet.js';
 import { flowKeyOf, KEY_HASH, KEY_STRIDE, KEY_WORDS, newKeyScratch, type KeyScratch } from './flow-key.js';
+import { grown, type Column } from './grown-array.js';
 
 export interface FlowTimeouts {
   /** Seconds without a packet before a TCP flow ends (Zeek's tcp_inactivity_timeout is 5 min). */
@@ -160,11 +161,7 @@ export class FlowTable {
 
   /** Grow every column to `capacity` flows, keeping live flows and their ids. */
   private resize(capacity: number): void {
-    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(old: T, per: number): T => {
-      const next = new (old.constructor as new (n: number) => T)(capacity * per);
-      next.set(old);
-      return next;
-    };
+    const grow = <T extends Column>(old: T, per: number): T => grown(old, capacity * per);
     this.keys = grow(this.keys, KEY_STRIDE);
     this.stats = grow(this.stats, STATS_STRIDE);
     this.tcpFlags = grow(this.tcpFlags, 2);

@@ -12,6 +12,7 @@ import type { Taxonomy } from '../inventory/taxonomy.js';
 import type { InventoryStore } from '../store/inventory-store.js';
 import { behaviourKeys, type RiskModel } from './risk-model.js';
 import type { RiskInputs } from './risk-score.js';
+import { grown } from '../flow/grown-array.js';
 
 const DECISION_ORDER = ['immediate', 'out-of-cycle', 'scheduled', 'defer'];
 /** Zone kinds whose devices are entry points, by exposure kind (site files name zone kinds). */
@@ -203,15 +204,10 @@ async function gather(store: InventoryStore, taxonomy: Taxonomy, model: RiskMode
     const k = conns.length++;
     if (k === conns.client.length) {
       // More rows than counted a moment ago: the store is being written.
-      const grow = <T extends Float64Array | Uint32Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      conns.client = grow(conns.client);
-      conns.server = grow(conns.server);
-      conns.transport = grow(conns.transport);
-      conns.port = grow(conns.port);
+      conns.client = grown(conns.client, 2 * k);
+      conns.server = grown(conns.server, 2 * k);
+      conns.transport = grown(conns.transport, 2 * k);
+      conns.port = grown(conns.port, 2 * k);
     }
     conns.client[k] = Number(c[0]);
     conns.server[k] = Number(c[1]);

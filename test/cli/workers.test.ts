@@ -28,18 +28,27 @@ describe('vigil analyze --workers', () => {
   });
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('gives the same summary, flows and observations with 1 and 3 workers', () => {
-    const one = join(tmp, 'one');
-    const three = join(tmp, 'three');
-    expect(vigil(['analyze', DEMO, '-q', '--out', one]).status).toBe(0);
-    expect(vigil(['analyze', DEMO, '-q', '--workers', '3', '--out', three]).status).toBe(0);
+  /**
+   * Analyses `capture` with one thread and with `workers`, into `<name>-1` and `<name>-<workers>`, and
+   * expects the summaries equal in `keys` and the same flows and observations; returns both summaries.
+   */
+  const sameWithWorkers = (capture: string, name: string, workers: number, keys: string[]) => {
+    const one = join(tmp, `${name}-1`);
+    const many = join(tmp, `${name}-${workers}`);
+    expect(vigil(['analyze', capture, '-q', '--out', one]).status).toBe(0);
+    expect(vigil(['analyze', capture, '-q', '--workers', String(workers), '--out', many]).status).toBe(0);
     const a = JSON.parse(readFileSync(join(one, 'summary.json'), 'utf8'));
-    const b = JSON.parse(readFileSync(join(three, 'summary.json'), 'utf8'));
-    for (const k of ['packets', 'bytes', 'flows', 'observations', 'errors', 'firstTs', 'lastTs', 'truncated']) expect(b[k], k).toEqual(a[k]);
-    expect(b.analysis.workers).toBe(3);
+    const b = JSON.parse(readFileSync(join(many, 'summary.json'), 'utf8'));
+    for (const k of keys) expect(b[k], k).toEqual(a[k]);
+    expect(b.analysis.workers).toBe(workers);
     // Flow numbers are assigned per worker, so compare flows without them.
-    expect(lines(join(three, 'flows.jsonl'), ['id'])).toEqual(lines(join(one, 'flows.jsonl'), ['id']));
-    expect(lines(join(three, 'observations.jsonl'), ['flow', 'ts'])).toEqual(lines(join(one, 'observations.jsonl'), ['flow', 'ts']));
+    expect(lines(join(many, 'flows.jsonl'), ['id'])).toEqual(lines(join(one, 'flows.jsonl'), ['id']));
+    expect(lines(join(many, 'observations.jsonl'), ['flow', 'ts'])).toEqual(lines(join(one, 'observations.jsonl'), ['flow', 'ts']));
+    return { a, b };
+  };
+
+  it('gives the same summary, flows and observations with 1 and 3 workers', () => {
+    sameWithWorkers(DEMO, 'gz', 3, ['packets', 'bytes', 'flows', 'observations', 'errors', 'firstTs', 'lastTs', 'truncated']);
   });
 
   // An uncompressed file is read by every worker itself (each keeps the packets of its own flows);
@@ -47,17 +56,8 @@ describe('vigil analyze --workers', () => {
   it('gives the same results when each worker reads an uncompressed file itself', () => {
     const plain = join(tmp, 'demo.pcapng');
     writeFileSync(plain, gunzipSync(readFileSync(DEMO)));
-    const one = join(tmp, 'plain-one');
-    const two = join(tmp, 'plain-two');
-    expect(vigil(['analyze', plain, '-q', '--out', one]).status).toBe(0);
-    expect(vigil(['analyze', plain, '-q', '--workers', '2', '--out', two]).status).toBe(0);
-    const a = JSON.parse(readFileSync(join(one, 'summary.json'), 'utf8'));
-    const b = JSON.parse(readFileSync(join(two, 'summary.json'), 'utf8'));
-    for (const k of ['packets', 'bytes', 'capturedBytes', 'flows', 'observations', 'errors', 'firstTs', 'lastTs', 'truncated', 'files']) expect(b[k], k).toEqual(a[k]);
+    const { a, b } = sameWithWorkers(plain, 'plain', 2, ['packets', 'bytes', 'capturedBytes', 'flows', 'observations', 'errors', 'firstTs', 'lastTs', 'truncated', 'files']);
     expect(b.files[0].gzip).toBe(false);
-    expect(b.analysis.workers).toBe(2);
-    expect(lines(join(two, 'flows.jsonl'), ['id'])).toEqual(lines(join(one, 'flows.jsonl'), ['id']));
-    expect(lines(join(two, 'observations.jsonl'), ['flow', 'ts'])).toEqual(lines(join(one, 'observations.jsonl'), ['flow', 'ts']));
     // Two files: each worker reads both in turn; the counts are the files' sums.
     const twice = join(tmp, 'plain-twice');
     expect(vigil(['analyze', plain, plain, '-q', '--workers', '2', '--out', twice]).status).toBe(0);

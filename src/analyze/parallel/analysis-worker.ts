@@ -43,48 +43,44 @@ export type WorkerRequest = { type: 'read'; path: string } | { type: 'finish' };
 
 const BATCH = 512;
 
+/** Items of one kind, sent to the main thread `BATCH` at a time: one message per item would cost more than the item. */
+class Batch<T extends FlowRecord | Observation> {
+  private items: T[] = [];
+
+  constructor(
+    private readonly type: 'flows' | 'observations' | 'raw',
+    private readonly port: NonNullable<typeof parentPort>,
+  ) {}
+
+  readonly add = (item: T): void => {
+    this.items.push(item);
+    if (this.items.length >= BATCH) this.flush();
+  };
+
+  flush(): void {
+    if (this.items.length === 0) return;
+    this.port.postMessage({ type: this.type, items: this.items } as WorkerMessage);
+    this.items = [];
+  }
+}
+
 function run(input: WorkerInput): void {
   const port = parentPort!;
-  let flows: FlowRecord[] = [];
-  let observations: Observation[] = [];
-  let raw: Observation[] = [];
+  const flows = new Batch<FlowRecord>('flows', port);
+  const observations = new Batch<Observation>('observations', port);
+  const raw = new Batch<Observation>('raw', port);
   const analyzer = new Analyzer({
     ...selectAnalysis(input.dissectors),
     flowTable: { maxFlows: input.maxFlows, vlanAware: input.vlanAware, serialStride: input.workers, serialOffset: input.index },
-    onFlow: input.wantFlows
-      ? (f) => {
-          flows.push(f);
-          if (flows.length >= BATCH) {
-            port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
-            flows = [];
-          }
-        }
-      : undefined,
+    onFlow: input.wantFlows ? flows.add : undefined,
     rawObservationKeys: input.rawKeys ? new Set(input.rawKeys) : undefined,
-    onRawObservation: input.rawKeys
-      ? (o) => {
-          raw.push(o);
-          if (raw.length >= BATCH) {
-            port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
-            raw = [];
-          }
-        }
-      : undefined,
-    onObservation: (o) => {
-      observations.push(o);
-      if (observations.length >= BATCH) {
-        port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
-        observations = [];
-      }
-    },
+    onRawObservation: input.rawKeys ? raw.add : undefined,
+    onObservation: observations.add,
   });
   const flush = () => {
-    if (flows.length > 0) port.postMessage({ type: 'flows', items: flows } satisfies WorkerMessage);
-    if (observations.length > 0) port.postMessage({ type: 'observations', items: observations } satisfies WorkerMessage);
-    if (raw.length > 0) port.postMessage({ type: 'raw', items: raw } satisfies WorkerMessage);
-    flows = [];
-    observations = [];
-    raw = [];
+    flows.flush();
+    observations.flush();
+    raw.flush();
   };
   if (input.ring === null) readFiles(input, analyzer, flush);
   else drainRing(input, input.ring, analyzer, flush);

@@ -3,6 +3,7 @@ import type { ObservationValue } from '../observation.js';
 import { sharedP0fDatabase, type P0fDatabase } from './p0f-database.js';
 import { formatP0fSignature, matchP0f } from './p0f-match.js';
 import { readTcpSignature, TcpSignature } from './tcp-signature.js';
+import { grown, type Column } from '../../flow/grown-array.js';
 
 /** Receives one fact about the packet's sender. */
 export type TcpFingerprintEmit = (key: string, value: ObservationValue) => void;
@@ -138,11 +139,7 @@ export class TcpFingerprinter {
   private grow(min: number): void {
     let size = Math.max(1024, this.state.length);
     while (size < min) size *= 2;
-    const grow = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(old: T): T => {
-      const next = new (old.constructor as new (n: number) => T)(size);
-      next.set(old);
-      return next;
-    };
+    const grow = <T extends Column>(old: T): T => grown(old, size);
     this.state = grow(this.state);
     this.synMss = grow(this.synMss);
     this.synSeq = grow(this.synSeq);
