@@ -1,4 +1,4 @@
-import type { DeviceAttributes, DeviceRow, InventoryStore, NewDevice } from '../store/inventory-store.js';
+import type { DeviceAttributes, DeviceRow, InventoryStore, NewDevice, ObservationRow } from '../store/inventory-store.js';
 import { candidatesFor, chooseAttributes, type AttributeKnowledge, type Candidate, type DeviceFact } from './attribute-resolver.js';
 import { behaviourRoles, type PeerLink } from './behaviour-roles.js';
 import { isGatewayMac, resolveIdentities, type DeviceDraft } from './identity-resolver.js';
@@ -90,14 +90,41 @@ export async function applyEvidence(
   await s.upsertIdentifiers(identifierRows);
 
   let observations = 0;
-  const obsRows = [];
+  const obsRows: ObservationRow[] = [];
+  /** Each row's value as the evidence parsed it, for the devices recomputed from these rows. */
+  const obsValues: DeviceFact['value'][] = [];
+  // A host's facts are distinct by key and value; a device matched by two hosts (a MAC seen with
+  // two addresses) repeats any fact both sent, and those rows are folded here, so the store is
+  // handed rows it can write in one statement.
+  const hostsOf = new Map<number, number>();
+  for (const hostKey of collector.facts.keys()) {
+    const d = deviceOf.get(hostKey);
+    if (d) hostsOf.set(ids.get(d)!, (hostsOf.get(ids.get(d)!) ?? 0) + 1);
+  }
+  const folded = new Map<string, ObservationRow>();
+  let peerKeySeen = false;
   for (const [hostKey, facts] of collector.facts) {
     const d = deviceOf.get(hostKey);
     if (!d) continue;
     const device_id = ids.get(d)!;
+    const shared = hostsOf.get(device_id)! > 1;
     for (const f of facts.values()) {
-      obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
       observations++;
+      if (f.key === INTERNET_PEER_KEY) peerKeySeen = true;
+      if (shared) {
+        const k = `${device_id}\u0000${f.key}\u0000${f.valueText}`;
+        const prev = folded.get(k);
+        if (prev) {
+          prev.count += f.count;
+          prev.first_ts = Math.min(prev.first_ts, f.first);
+          prev.last_ts = Math.max(prev.last_ts, f.last);
+          continue;
+        }
+        const row = { device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow };
+        folded.set(k, row);
+        obsRows.push(row);
+      } else obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
+      obsValues.push(f.value);
     }
   }
   // Internet peers are not devices, so their conversations have no connection row: each local end
@@ -125,7 +152,8 @@ export async function applyEvidence(
   }
   obsRows.push(...internet.values());
   observations += internet.size;
-  await s.upsertObservations(obsRows);
+  // Evidence naming the internet-peer fact itself (a window from elsewhere) could repeat a row above.
+  await s.upsertObservations(obsRows, !peerKeySeen);
   const serviceRows = new Map<string, Parameters<typeof s.upsertServices>[0][number]>();
   for (const [hostKey, services] of collector.services) {
     const d = deviceOf.get(hostKey);
@@ -188,24 +216,36 @@ export async function applyEvidence(
     fresh.devices.set(id, { ...c.row, id, attribute_summary: '{}' } as DeviceRow);
   }
   if (fresh.devices.size) {
-    const merged = new Map<string, DeviceFact>();
-    // In the store's key order, as reading them back would give them.
+    // Per device in the store's key order, as reading them back would give them; sorting each
+    // device's few facts, not the whole window's, and a repeat (two hosts of one device) lies next
+    // to its first.
+    const byDevice = new Map<number, number[]>();
+    for (let i = 0; i < obsRows.length; i++) {
+      const device = obsRows[i].device_id;
+      if (!fresh.devices.has(device)) continue;
+      let rows = byDevice.get(device);
+      if (!rows) byDevice.set(device, (rows = []));
+      rows.push(i);
+    }
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    const freshRows = obsRows.filter((o) => fresh.devices.has(o.device_id)).sort((a, b) => cmp(a.key, b.key) || cmp(a.value, b.value));
-    for (const o of freshRows) {
-      const k = `${o.device_id}\u0000${o.key}\u0000${o.value}`;
-      const m = merged.get(k);
-      if (m) {
-        m.count += o.count;
-        m.first = Math.min(m.first, o.first_ts);
-        m.last = Math.max(m.last, o.last_ts);
-        continue;
+    for (const [device, rows] of byDevice) {
+      rows.sort((a, b) => cmp(obsRows[a].key, obsRows[b].key) || cmp(obsRows[a].value, obsRows[b].value));
+      const list: DeviceFact[] = [];
+      let prev: (typeof obsRows)[number] | null = null;
+      for (const i of rows) {
+        const o = obsRows[i];
+        if (prev !== null && prev.key === o.key && prev.value === o.value) {
+          const m = list[list.length - 1];
+          m.count += o.count;
+          m.first = Math.min(m.first, o.first_ts);
+          m.last = Math.max(m.last, o.last_ts);
+          continue;
+        }
+        // Internet-peer rows come after the evidence's and have no parsed value beside them.
+        list.push({ key: o.key, value: i < obsValues.length ? obsValues[i] : JSON.parse(o.value), count: o.count, first: o.first_ts, last: o.last_ts });
+        prev = o;
       }
-      const f: DeviceFact = { key: o.key, value: JSON.parse(o.value), count: o.count, first: o.first_ts, last: o.last_ts };
-      merged.set(k, f);
-      let list = fresh.facts.get(o.device_id);
-      if (!list) fresh.facts.set(o.device_id, (list = []));
-      list.push(f);
+      fresh.facts.set(device, list);
     }
     for (const v of serviceRows.values()) {
       if (v.direction !== 'listen' || !fresh.devices.has(v.device_id)) continue;

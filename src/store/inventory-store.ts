@@ -248,9 +248,10 @@ export class InventoryStore {
 
   /**
    * Facts about devices. On SQLite this is the ingest hot path, so it runs one prepared statement
-   * per row inside the caller's transaction rather than building SQL text per batch.
+   * per row inside the caller's transaction rather than building SQL text per batch. `distinct`:
+   * the caller vouches that no two rows share (device, key, value).
    */
-  async upsertObservations(rows: readonly Omit<ObservationRow, never>[]): Promise<void> {
+  async upsertObservations(rows: readonly Omit<ObservationRow, never>[], distinct = false): Promise<void> {
     const raw = this.opened.sqlite;
     if (raw && this.dialect === 'sqlite') {
       const stmt = (this.upsertObservationStmt ??= raw.prepare(
@@ -268,7 +269,7 @@ export class InventoryStore {
       count: sql`${col('observations', 'count')} + ${excluded('count')}`,
       first_ts: least(d, col('observations', 'first_ts'), excluded('first_ts')),
       last_ts: greatest(d, col('observations', 'last_ts'), excluded('last_ts')),
-    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }), this.newRows('observations', ['device_id'], rows));
+    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }), this.newRows('observations', ['device_id'], rows), distinct);
   }
   private upsertObservationStmt: import('better-sqlite3').Statement | undefined;
 

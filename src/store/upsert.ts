@@ -40,11 +40,13 @@ export async function upsertRows<T extends TableName>(
    * there after all, the primary key refuses it and the transaction fails; nothing is overwritten.
    */
   isNew?: (row: Record<string, unknown>) => boolean,
+  /** The caller vouches that no two rows share a key: one round, without checking. */
+  distinct = false,
 ): Promise<void> {
   if (rows.length === 0) return;
   if (pgTypes) {
     const cols = Object.keys(pgTypes);
-    const rounds = distinctKeyRounds(rows, keys);
+    const rounds = distinct ? [rows] : distinctKeyRounds(rows, keys);
     for (let r = 0; r < rounds.length; r++) {
       let round = rounds[r];
       if (r === 0 && isNew) {
@@ -86,17 +88,21 @@ function unnestSource(rows: readonly Record<string, unknown>[], cols: readonly s
 export function pgArrayLiteral(rows: readonly Record<string, unknown>[], column: string): string {
   const values = new Array<unknown>(rows.length);
   let plain = true;
+  let text = false;
   for (let i = 0; i < rows.length; i++) {
     const v = rows[i][column] ?? null;
-    if (typeof v === 'number' ? !Number.isFinite(v) : v !== null && typeof v !== 'string') plain = false;
+    if (typeof v === 'string') text = true;
+    else if (typeof v === 'number' ? !Number.isFinite(v) : v !== null) plain = false;
     values[i] = v;
   }
   // JSON's array of strings, numbers and nulls is the array literal but for its brackets: quotes and
   // backslashes are escaped alike. Not so JSON's other escapes (\n, \u0001, a lone surrogate), which
   // an array literal would read as the letter after the backslash: any of those takes the slow path.
+  // An escape is a backslash after an even run of them (an escaped backslash followed by a letter,
+  // as in a Windows share path, is not one). Finite numbers and nulls have no escapes to look for.
   if (plain) {
     const json = JSON.stringify(values);
-    if (!/\\[^"\\]/.test(json)) return `{${json.slice(1, -1)}}`;
+    if (!text || !/(?:^|[^\\])(?:\\\\)*\\[^"\\]/.test(json)) return `{${json.slice(1, -1)}}`;
   }
   const parts = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) parts[i] = pgArrayElement(values[i]);
@@ -116,16 +122,28 @@ export function pgArrayElement(v: unknown): string {
  * PostgreSQL refuses an INSERT ... ON CONFLICT DO UPDATE that touches one row twice ("cannot affect
  * row a second time"), so rows sharing a key go to successive statements: the n-th row of a key in
  * round n. Each round then folds into what the previous one wrote, as one row at a time would.
+ * Rows are told apart by maps nested one key column deep each, not by a joined text per row: the
+ * column values are strings and numbers already made, whose hashes V8 keeps, so a batch of a
+ * hundred thousand facts builds no strings here.
  */
 export function distinctKeyRounds(rows: readonly Record<string, unknown>[], keys: readonly string[]): Record<string, unknown>[][] {
-  const seen = new Map<string, number>();
-  const rounds: Record<string, unknown>[][] = [[]];
+  const first: Record<string, unknown>[] = [];
+  const rounds: Record<string, unknown>[][] = [first];
+  const last = keys.length - 1;
+  const root = new Map<unknown, unknown>();
   for (const r of rows) {
-    let k = String(r[keys[0]]);
-    for (let i = 1; i < keys.length; i++) k += `\u0000${r[keys[i]]}`;
-    const n = seen.get(k) ?? 0;
-    seen.set(k, n + 1);
-    (rounds[n] ??= []).push(r);
+    let level = root;
+    for (let i = 0; i < last; i++) {
+      const v = r[keys[i]];
+      let next = level.get(v) as Map<unknown, unknown> | undefined;
+      if (next === undefined) level.set(v, (next = new Map()));
+      level = next;
+    }
+    const leaf = r[keys[last]];
+    const n = (level.get(leaf) as number | undefined) ?? 0;
+    level.set(leaf, n + 1);
+    if (n === 0) first.push(r);
+    else (rounds[n] ??= []).push(r);
   }
   return rounds;
 }

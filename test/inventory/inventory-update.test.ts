@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeCommand } from '../../src/cli/analyze-command.js';
 import { deviceReports } from '../../src/inventory/device-report.js';
-import { recomputeAttributes } from '../../src/inventory/inventory-update.js';
+import { InventoryCollector } from '../../src/inventory/inventory-collector.js';
+import { INTERNET_PEER_KEY, recomputeAttributes, updateInventory } from '../../src/inventory/inventory-update.js';
 import { loadAttributeKnowledge } from '../../src/inventory/knowledge.js';
 import { simulate, type Truth } from '../../src/simulate/index.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
@@ -99,6 +100,58 @@ for (const { name, target, skip } of TARGETS) {
         const recomputed = await snapshot();
         expect(recomputed.devices).toEqual(created.devices);
         expect(recomputed.candidates).toEqual(created.candidates);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('adds up a fact that two addresses of one device both sent, on its creation and after', async () => {
+      const mac = '00:09:5c:11:22:33';
+      const evidence = () => {
+        const c = new InventoryCollector();
+        const fact = (ip: string, key: string, value: string, ts: number) => c.observation({ ts, key, value, src: { mac, ip, port: 68 }, dst: { mac: null, ip: '10.1.0.1', port: 67 } });
+        fact('10.1.0.5', 'dhcp.hostname', 'PUMP-7', 100);
+        fact('10.1.0.5', 'dhcp.hostname', 'PUMP-7', 150);
+        fact('10.1.0.6', 'dhcp.hostname', 'PUMP-7', 200);
+        fact('10.1.0.6', 'dhcp.vendor_class', 'Alaris', 120);
+        return c;
+      };
+      const store = await InventoryStore.open(await t.create());
+      try {
+        const knowledge = loadAttributeKnowledge();
+        const info = { name: 'a.pcap', packets: 4, bytes: 400, firstTs: 100, lastTs: 200 };
+        const first = await updateInventory(store, evidence(), info, knowledge);
+        expect(first).toMatchObject({ devices: 1, created: 1, observations: 3 });
+        const facts = async () => {
+          const [device] = await store.db.selectFrom('devices').select(['id', 'hostname']).execute();
+          const rows = await store.observationsOf([Number(device.id)]);
+          return { hostname: device.hostname, facts: rows.map((o) => [o.key, o.value, Number(o.count), o.first_ts, o.last_ts]).sort() };
+        };
+        expect(await facts()).toEqual({
+          hostname: 'PUMP-7',
+          facts: [
+            ['dhcp.hostname', '"PUMP-7"', 3, 100, 200],
+            ['dhcp.vendor_class', '"Alaris"', 1, 120, 120],
+          ],
+        });
+        await updateInventory(store, evidence(), info, knowledge);
+        expect((await facts()).facts[0]).toEqual(['dhcp.hostname', '"PUMP-7"', 6, 100, 200]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('folds evidence that itself names an internet peer into the peer fact its conversation makes', async () => {
+      const c = new InventoryCollector();
+      const src = { mac: '00:09:5c:11:22:44', ip: '10.1.0.7', port: 50000 };
+      const dst = { mac: '00:00:5e:00:01:01', ip: '203.0.113.5', port: 443 };
+      c.observation({ ts: 100, key: INTERNET_PEER_KEY, value: 'to 203.0.113.5 tcp/443', src, dst });
+      c.flow({ id: 1, proto: 'tcp', ipVersion: 4, vlan: 0, originator: src, responder: dst, firstTs: 110, lastTs: 120, durationS: 10, origPackets: 5, origBytes: 500, origPayloadBytes: 100, respPackets: 5, respBytes: 900, respPayloadBytes: 500, service: null, endReason: 'closed', tcp: { state: 'closed', history: 'ShADadFf', origFlags: 0x1b, respFlags: 0x1b } });
+      const store = await InventoryStore.open(await t.create());
+      try {
+        await updateInventory(store, c, { name: 'a.pcap', packets: 10, bytes: 1400, firstTs: 100, lastTs: 120 }, loadAttributeKnowledge());
+        const rows = await store.db.selectFrom('observations').select(['key', 'value', 'count', 'first_ts', 'last_ts']).where('key', '=', INTERNET_PEER_KEY).execute();
+        expect(rows.map((o) => [o.value, Number(o.count), o.first_ts, o.last_ts])).toEqual([['"to 203.0.113.5 tcp/443"', 2, 100, 120]]);
       } finally {
         await store.close();
       }
