@@ -93,13 +93,17 @@ export class InventoryStore {
       if (!list) byKind.set(id.kind, (list = []));
       list.push(id.value);
     }
+    // PostgreSQL takes each kind's values as one array parameter, in one round trip; SQLite's
+    // parameter limit wants chunks.
+    const chunk = this.dialect === 'postgres' ? Infinity : 500;
     for (const [kind, values] of byKind) {
-      for (let i = 0; i < values.length; i += 500) {
+      for (let i = 0; i < values.length; i += chunk) {
+        const some = values.slice(i, i + chunk);
         let q = this.db
           .selectFrom('device_identifiers')
           .select(['device_id', 'value', 'last_seen'])
           .where('kind', '=', kind)
-          .where('value', 'in', values.slice(i, i + 500));
+          .where((eb) => (this.dialect === 'postgres' ? eb('value', '=', sql<string>`any(${some}::text[])`) : eb('value', 'in', some)));
         if (site !== undefined)
           q = q.where((eb) => eb.exists(eb.selectFrom('device_sites').select('device_sites.device_id').whereRef('device_sites.device_id', '=', 'device_identifiers.device_id').where('device_sites.site', '=', site)));
         const rows = await q.orderBy('last_seen', 'asc').execute();
