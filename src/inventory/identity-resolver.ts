@@ -44,6 +44,8 @@ const ROUTER_MIN_V4 = 3;
 const ROUTER_ANY_V4 = 16;
 /** Names a host gives itself; two or more different ones behind one IP mean a NAT or shared address. */
 const SELF_NAME_KEYS = ['dhcp.hostname', 'nbns.name', 'smb.ntlm.nb_computer', 'smb.ntlm.workstation'];
+/** Every fact key the resolver reads values of. */
+const IDENTITY_KEYS = new Set(['dhcp.client_id', 'dhcpv6.client_duid', ...SELF_NAME_KEYS]);
 
 /**
  * Decides which hosts of one analysis are the same device. Keyed by MAC where the sensor sees
@@ -89,11 +91,22 @@ export function resolveIdentities(c: HostEvidence, knownRouters: ReadonlySet<str
   const drafts: DeviceDraft[] = [];
   const deviceOf = new Map<string, DeviceDraft>();
   const ipOwner = new Map<string, DeviceDraft>();
-  const factsOf = (keys: readonly string[], key: string): string[] => {
-    const out = new Set<string>();
-    for (const k of keys) for (const f of c.facts.get(k)?.values() ?? []) if (f.key === key && typeof f.value === 'string') out.add(f.value);
-    return [...out];
+  /** The text values of the identity keys among these hosts' facts, each key's in the order seen: one pass. */
+  const identityFacts = (hostKeys: readonly string[]): Map<string, Set<string>> => {
+    const out = new Map<string, Set<string>>();
+    for (const k of hostKeys) {
+      const facts = c.facts.get(k);
+      if (facts === undefined) continue;
+      for (const f of facts.values()) {
+        if (!IDENTITY_KEYS.has(f.key) || typeof f.value !== 'string') continue;
+        let values = out.get(f.key);
+        if (!values) out.set(f.key, (values = new Set()));
+        values.add(f.value);
+      }
+    }
+    return out;
   };
+  const valuesOf = (facts: Map<string, Set<string>>, key: string): string[] => [...(facts.get(key) ?? [])];
 
   for (const [mac, hosts] of macHosts) {
     const router = routerMacs.has(mac);
@@ -108,11 +121,12 @@ export function resolveIdentities(c: HostEvidence, knownRouters: ReadonlySet<str
     for (const h of own) if (isDeviceAddress(h.ip)) ips.set(h.ip, { first: h.first, last: h.last });
     for (const ip of bound.get(mac) ?? []) if (!ips.has(ip) && isDeviceAddress(ip)) ips.set(ip, { first, last });
     for (const [ip, t] of ips) identifiers.push({ kind: 'ip', value: ip, first: t.first, last: t.last, source: router ? 'arp' : 'frame' });
-    const clientIds = factsOf(keys, 'dhcp.client_id');
-    const hostnames = factsOf(keys, 'dhcp.hostname').map((n) => n.toLowerCase());
+    const said = identityFacts(keys);
+    const clientIds = valuesOf(said, 'dhcp.client_id');
+    const hostnames = valuesOf(said, 'dhcp.hostname').map((n) => n.toLowerCase());
     for (const id of clientIds) identifiers.push({ kind: 'client-id', value: id, first, last, source: 'dhcp.client_id' });
     for (const n of hostnames) identifiers.push({ kind: 'hostname', value: n, first, last, source: 'dhcp.hostname' });
-    for (const d of factsOf(keys, 'dhcpv6.client_duid')) identifiers.push({ kind: 'duid', value: d, first, last, source: 'dhcpv6.client_duid' });
+    for (const d of valuesOf(said, 'dhcpv6.client_duid')) identifiers.push({ kind: 'duid', value: d, first, last, source: 'dhcpv6.client_duid' });
     // A randomised MAC changes; the client id and hostname a device sends with it do not.
     let identityKind: DeviceDraft['identityKind'] = 'mac';
     let identity = mac;
@@ -186,8 +200,9 @@ export function resolveIdentities(c: HostEvidence, knownRouters: ReadonlySet<str
   for (const d of byIp.values()) {
     d.identifiers.push({ kind: 'ip', value: d.identity, first: d.first, last: d.last, source: 'routed' });
     const names = new Set<string>();
-    for (const key of SELF_NAME_KEYS) for (const n of factsOf(d.hostKeys, key)) names.add(n.toLowerCase());
-    for (const n of factsOf(d.hostKeys, 'dhcp.hostname')) d.identifiers.push({ kind: 'hostname', value: n.toLowerCase(), first: d.first, last: d.last, source: 'dhcp.hostname' });
+    const said = identityFacts(d.hostKeys);
+    for (const key of SELF_NAME_KEYS) for (const n of valuesOf(said, key)) names.add(n.toLowerCase());
+    for (const n of valuesOf(said, 'dhcp.hostname')) d.identifiers.push({ kind: 'hostname', value: n.toLowerCase(), first: d.first, last: d.last, source: 'dhcp.hostname' });
     d.sharedAddress = names.size >= 2;
   }
   return { drafts, deviceOf, routerMacs };

@@ -102,6 +102,7 @@ export const hostKey = (mac: string | null, ip: string): string => `${mac ?? ''}
  */
 export interface HostEvidence {
   readonly hosts: ReadonlyMap<string, SeenHost>;
+  /** Per host, each fact under its id: `key`, a NUL, then `valueText` (one entry per key and value). */
   readonly facts: ReadonlyMap<string, ReadonlyMap<string, SeenFact>>;
   readonly services: ReadonlyMap<string, ReadonlyMap<string, SeenService>>;
   readonly connections: ReadonlyMap<string, SeenConnection>;

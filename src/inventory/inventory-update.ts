@@ -101,19 +101,20 @@ export async function applyEvidence(
     const d = deviceOf.get(hostKey);
     if (d) hostsOf.set(ids.get(d)!, (hostsOf.get(ids.get(d)!) ?? 0) + 1);
   }
-  const folded = new Map<string, ObservationRow>();
+  // Per device, by the host's own id of each fact (key and value), so folding builds no text.
+  const folded = new Map<number, Map<string, ObservationRow>>();
   let peerKeySeen = false;
   for (const [hostKey, facts] of collector.facts) {
     const d = deviceOf.get(hostKey);
     if (!d) continue;
     const device_id = ids.get(d)!;
-    const shared = hostsOf.get(device_id)! > 1;
-    for (const f of facts.values()) {
+    let shared = hostsOf.get(device_id)! > 1 ? folded.get(device_id) : undefined;
+    if (hostsOf.get(device_id)! > 1 && shared === undefined) folded.set(device_id, (shared = new Map()));
+    for (const [k, f] of facts) {
       observations++;
       if (f.key === INTERNET_PEER_KEY) peerKeySeen = true;
-      if (shared) {
-        const k = `${device_id}\u0000${f.key}\u0000${f.valueText}`;
-        const prev = folded.get(k);
+      if (shared !== undefined) {
+        const prev = shared.get(k);
         if (prev) {
           prev.count += f.count;
           prev.first_ts = Math.min(prev.first_ts, f.first);
@@ -121,7 +122,7 @@ export async function applyEvidence(
           continue;
         }
         const row = { device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow };
-        folded.set(k, row);
+        shared.set(k, row);
         obsRows.push(row);
       } else obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
       obsValues.push(f.value);

@@ -137,10 +137,15 @@ export function encodeEvidence(e: HostEvidence): WindowEvidence {
 
 /** The evidence back as the inventory update reads it. Throws WindowFormatError for a fact value that is not JSON. */
 export function decodeEvidence(w: WindowEvidence): HostEvidence {
+  // Tuples are read by index: destructuring them would step an iterator per field, and a window has
+  // tens of thousands of them.
   const hosts = new Map<string, SeenHost>();
-  for (const [key, mac, ip, first, last, vlan] of w.hosts) hosts.set(key, { key, mac, ip, first, last, vlan });
+  for (const t of w.hosts) hosts.set(t[0], { key: t[0], mac: t[1], ip: t[2], first: t[3], last: t[4], vlan: t[5] });
   const facts = new Map<string, Map<string, SeenFact>>();
-  for (const [host, key, valueText, count, first, last, flow] of w.facts) {
+  for (const t of w.facts) {
+    const host = t[0];
+    const key = t[1];
+    const valueText = t[2];
     let value: SeenFact['value'];
     try {
       value = JSON.parse(valueText) as SeenFact['value'];
@@ -149,28 +154,28 @@ export function decodeEvidence(w: WindowEvidence): HostEvidence {
     }
     let map = facts.get(host);
     if (!map) facts.set(host, (map = new Map()));
-    map.set(`${key}\u0000${valueText}`, { key, value, valueText, count, first, last, flow });
+    map.set(`${key}\u0000${valueText}`, { key, value, valueText, count: t[3], first: t[4], last: t[5], flow: t[6] });
   }
   const services = new Map<string, Map<string, SeenService>>();
-  for (const [host, transport, port, direction, service, flows, first, last] of w.services) {
-    let map = services.get(host);
-    if (!map) services.set(host, (map = new Map()));
-    map.set(`${transport}/${port}/${direction}`, { transport, port, direction, service, flows, first, last });
+  for (const t of w.services) {
+    let map = services.get(t[0]);
+    if (!map) services.set(t[0], (map = new Map()));
+    map.set(`${t[1]}/${t[2]}/${t[3]}`, { transport: t[1], port: t[2], direction: t[3], service: t[4], flows: t[5], first: t[6], last: t[7] });
   }
   const connections = new Map<string, SeenConnection>();
   const ids: string[] = [];
-  for (const [client, server, transport, port, service, flows, bytes, first, last] of w.connections) {
-    const id = `${client}\u0000${server}\u0000${transport}/${port}`;
+  for (const t of w.connections) {
+    const id = `${t[0]}\u0000${t[1]}\u0000${t[2]}/${t[3]}`;
     ids.push(id);
-    connections.set(id, { client, server, transport, port, service, flows, bytes, first, last });
+    connections.set(id, { client: t[0], server: t[1], transport: t[2], port: t[3], service: t[4], flows: t[5], bytes: t[6], first: t[7], last: t[8] });
   }
   const byConnection = new Map<string, SeenConnectionFact[]>();
-  for (const [i, key, valueText, fromClient, count, first, last] of w.connectionFacts) {
-    const id = ids[i];
-    if (id === undefined) throw new WindowFormatError(`connection fact ${key}: connection ${i} is not in the window`);
+  for (const t of w.connectionFacts) {
+    const id = ids[t[0]];
+    if (id === undefined) throw new WindowFormatError(`connection fact ${t[1]}: connection ${t[0]} is not in the window`);
     let list = byConnection.get(id);
     if (!list) byConnection.set(id, (list = []));
-    list.push({ key, valueText, fromClient, count, first, last });
+    list.push({ key: t[1], valueText: t[2], fromClient: t[3], count: t[4], first: t[5], last: t[6] });
   }
   return new EvidenceSnapshot(hosts, facts, services, connections, byConnection);
 }
