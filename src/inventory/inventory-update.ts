@@ -108,23 +108,24 @@ export async function applyEvidence(
     const d = deviceOf.get(hostKey);
     if (!d) continue;
     const device_id = ids.get(d)!;
-    let shared = hostsOf.get(device_id)! > 1 ? folded.get(device_id) : undefined;
-    if (hostsOf.get(device_id)! > 1 && shared === undefined) folded.set(device_id, (shared = new Map()));
+    let shared: Map<string, ObservationRow> | undefined;
+    if (hostsOf.get(device_id)! > 1) {
+      shared = folded.get(device_id);
+      if (!shared) folded.set(device_id, (shared = new Map()));
+    }
     for (const [k, f] of facts) {
       observations++;
       if (f.key === INTERNET_PEER_KEY) peerKeySeen = true;
-      if (shared !== undefined) {
-        const prev = shared.get(k);
-        if (prev) {
-          prev.count += f.count;
-          prev.first_ts = Math.min(prev.first_ts, f.first);
-          prev.last_ts = Math.max(prev.last_ts, f.last);
-          continue;
-        }
-        const row = { device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow };
-        shared.set(k, row);
-        obsRows.push(row);
-      } else obsRows.push({ device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow });
+      const prev = shared?.get(k);
+      if (prev) {
+        prev.count += f.count;
+        prev.first_ts = Math.min(prev.first_ts, f.first);
+        prev.last_ts = Math.max(prev.last_ts, f.last);
+        continue;
+      }
+      const row = { device_id, key: f.key, value: f.valueText, count: f.count, first_ts: f.first, last_ts: f.last, capture_id: captureId, flow: f.flow };
+      shared?.set(k, row);
+      obsRows.push(row);
       obsValues.push(f.value);
     }
   }
