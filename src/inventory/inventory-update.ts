@@ -99,7 +99,9 @@ export async function applyEvidence(
   const hostsOf = new Map<number, number>();
   for (const hostKey of collector.facts.keys()) {
     const d = deviceOf.get(hostKey);
-    if (d) hostsOf.set(ids.get(d)!, (hostsOf.get(ids.get(d)!) ?? 0) + 1);
+    if (!d) continue;
+    const id = ids.get(d)!;
+    hostsOf.set(id, (hostsOf.get(id) ?? 0) + 1);
   }
   // Per device, by the host's own id of each fact (key and value), so folding builds no text.
   const folded = new Map<number, Map<string, ObservationRow>>();
@@ -219,8 +221,8 @@ export async function applyEvidence(
   }
   if (fresh.devices.size) {
     // Per device in the store's key order, as reading them back would give them; sorting each
-    // device's few facts, not the whole window's, and a repeat (two hosts of one device) lies next
-    // to its first.
+    // device's few facts, not the whole window's. Two hosts' repeats were folded above; the one repeat
+    // left (evidence that itself names an internet peer) lies next to its first.
     const byDevice = new Map<number, number[]>();
     for (let i = 0; i < obsRows.length; i++) {
       const device = obsRows[i].device_id;
