@@ -17,7 +17,6 @@ import type { Dissector } from '../protocols/dissector.js';
 import { DissectorRegistry } from '../protocols/dissector-registry.js';
 import { defaultFrameDissectors, type FrameDissector } from '../protocols/frame-dissector.js';
 import type { Endpoint, Observation, ObservationValue } from '../protocols/observation.js';
-import { defaultDissectors } from '../protocols/index.js';
 import { TcpFingerprinter } from '../protocols/tcp-fingerprint/tcp-fingerprinter.js';
 import type { AnalysisSummary, CaptureFileSummary } from './analysis-summary.js';
 import { flowRecord, type FlowRecord } from './flow-record.js';
@@ -29,7 +28,11 @@ import { RecentBindings } from './recent-bindings.js';
 export interface AnalyzerOptions {
   /** Write summary.json, flows.jsonl and observations.jsonl here. */
   outDir?: string;
-  dissectors?: readonly Dissector[];
+  /**
+   * Flow dissectors, in port-claim priority order: `defaultDissectors()` (protocols/index.ts) for all,
+   * or `loadAnalysis(spec)` (protocols/dissector-catalog.ts), which loads only the modules it names.
+   */
+  dissectors: readonly Dissector[];
   /** Dissectors of link-layer frames without IP (LLDP, CDP); default `defaultFrameDissectors()`. */
   frameDissectors?: readonly FrameDissector[];
   /**
@@ -82,12 +85,12 @@ export class Analyzer implements ObservationSink {
   private readonly tcpFingerprinter: TcpFingerprinter | null;
   private readonly recentBindings = new RecentBindings();
 
-  constructor(private readonly options: AnalyzerOptions = {}) {
+  constructor(private readonly options: AnalyzerOptions) {
     this.rawKeys = options.onRawObservation && options.rawObservationKeys ? options.rawObservationKeys : null;
     this.flows = new FlowTable(options.flowTable);
     for (const d of options.frameDissectors ?? defaultFrameDissectors()) this.frameDissectors[d.linkProto] = d;
     this.tcpFingerprinter = options.tcpFingerprints === false ? null : new TcpFingerprinter(undefined, options.tcpFingerprints === 'every-connection');
-    const registry = new DissectorRegistry(options.dissectors ?? defaultDissectors());
+    const registry = new DissectorRegistry(options.dissectors);
     this.dissection = new FlowDissection(registry, this.flows, this, options.dissection);
     this.flows.setListener({ flowEnd: (id, reason) => this.flowEnd(id, reason) });
     if (options.outDir) {

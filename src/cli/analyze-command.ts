@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import type { AnalysisSummary } from '../analyze/analysis-summary.js';
 import { Analyzer, type AnalyzerOptions } from '../analyze/analyzer.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
-import { selectAnalysis } from '../protocols/index.js';
+import { loadAnalysis } from '../protocols/dissector-catalog.js';
 import { formatSummary } from './format-summary.js';
 import { captureProgress } from './progress.js';
 import { defaultDbLocation } from './db-location.js';
-import { WORKFLOW_KEYS } from '../inventory/inventory-collector.js';
 
 export interface AnalyzeCommandOptions {
   out?: string;
@@ -59,7 +58,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
   const inventory = db ? await (await import('./inventory-output.js')).prepareInventory(options) : null;
   const collector = inventory?.collector;
   const inventoryHooks: Pick<AnalyzerOptions, 'onFlow' | 'onObservation' | 'onRawObservation' | 'rawObservationKeys'> = collector
-    ? { onFlow: (f) => collector.flow(f), onObservation: (o) => collector.observation(o), onRawObservation: (o) => collector.rawObservation(o), rawObservationKeys: WORKFLOW_KEYS }
+    ? { onFlow: (f) => collector.flow(f), onObservation: (o) => collector.observation(o), onRawObservation: (o) => collector.rawObservation(o), rawObservationKeys: (await import('../inventory/inventory-collector.js')).WORKFLOW_KEYS }
     : {};
   const detection = options.detect === false ? null : await import('../detect/detection-run.js');
   const detector = detection
@@ -87,7 +86,7 @@ export async function analyzeCommand(captures: string[], options: AnalyzeCommand
       : new Analyzer({
           outDir: options.out,
           flowTable: { ...(options.maxFlows ? { maxFlows: options.maxFlows } : {}), vlanAware: options.vlanAwareFlows ?? false },
-          ...selectAnalysis(dissectors),
+          ...(await loadAnalysis(dissectors)),
           onWarning: warn,
           ...hooks,
           ...(packets ? { onPacket: (rec, p) => packets.onPacket(rec, p) } : {}),

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { selectDissectors } from '../protocols/index.js';
+import { analysisNames } from '../protocols/dissector-catalog.js';
 // Commands load their modules when they run, so `--help` and each command start quickly.
 
 /** Collects a repeatable option's values. */
@@ -21,7 +21,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 function dissectorList(value: string): string {
   try {
-    selectDissectors(value);
+    analysisNames(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Analyzer } from '../analyze/analyzer.js';
 import { CaptureFormatError } from '../capture/capture-error.js';
 import { startLiveCapture } from '../capture/live-capture.js';
+import { loadAnalysis } from '../protocols/dissector-catalog.js';
 import { formatSummary } from './format-summary.js';
 
 export interface SensorOptions {
@@ -15,7 +16,7 @@ export interface SensorOptions {
 
 /** `vigil sensor --interface IF`: the analyze pipeline on a live capture tool's output. */
 export async function sensorCommand(options: SensorOptions): Promise<number> {
-  const analyzer = new Analyzer({ outDir: options.out, onWarning: (m) => process.stderr.write(`vigil: warning: ${m}\n`) });
+  const analyzer = new Analyzer({ ...(await loadAnalysis('all')), outDir: options.out, onWarning: (m) => process.stderr.write(`vigil: warning: ${m}\n`) });
   const live = startLiveCapture({ interface: options.interface, filter: options.filter, durationS: options.duration });
   // 'close', not 'exit': tcpdump prints its drop count as it exits, and 'exit' can come before that
   // last stderr output has been read.

@@ -24,10 +24,16 @@ export interface DissectionOptions {
 
 export const DEFAULT_DISSECTION_OPTIONS: DissectionOptions = { maxStreamDepth: 8 * 1024 * 1024, maxHeldBytes: DEFAULT_TOTAL_HOLD_BYTES };
 
-/** FlowTable.userState values. */
+/**
+ * FlowTable.userState values. They also say which of the maps below hold the flow, so that the
+ * end of the many flows no dissector read costs no map lookup: only an UNDECIDED flow can be in
+ * `pendingSyns`, only an ATTACHED one in `sessions`, only a DETACHED one in `detachedService`.
+ */
 const UNDECIDED = 0;
 const ATTACHED = 1;
 const NONE = 2;
+/** Read by a dissector that is done with it: no more packets, but the flow keeps its service. */
+const DETACHED = 3;
 
 /**
  * The per-flow bridge from packets to dissectors: picks a dissector for each TCP or UDP flow,
@@ -61,7 +67,7 @@ export class FlowDissection {
   packet(id: number, p: DecodedPacket): void {
     const flows = this.flows;
     const state = flows.userState[id];
-    if (state === NONE) return;
+    if (state >= NONE) return;
     this.now = p.ts;
     const dir = flows.direction;
     if (state === UNDECIDED) {
@@ -121,8 +127,13 @@ export class FlowDissection {
 
   /** The flow ended: close its session. Returns the name of the dissector that read it, if any. */
   flowEnd(id: number): string | null {
-    this.pendingSyns.delete(id);
-    const session = this.sessions.get(id);
+    const state = this.flows.userState[id];
+    if (state === NONE) return null;
+    if (state === UNDECIDED) {
+      this.pendingSyns.delete(id);
+      return null;
+    }
+    const session = state === ATTACHED ? this.sessions.get(id) : undefined;
     if (session) {
       try {
         session.close();
@@ -130,7 +141,9 @@ export class FlowDissection {
         this.dissectorErrors++;
         session.finished = true;
       }
-      this.detach(id, session);
+      this.sessions.delete(id);
+      session.release();
+      return session.dissector.name;
     }
     const service = this.detachedService.get(id) ?? null;
     this.detachedService.delete(id);
@@ -169,7 +182,7 @@ export class FlowDissection {
 
   private detach(id: number, session: FlowSession): void {
     this.sessions.delete(id);
-    this.flows.userState[id] = NONE;
+    this.flows.userState[id] = DETACHED;
     session.release();
     // Remember the service name for the flow record even after detaching.
     this.detachedService.set(id, session.dissector.name);

@@ -1,5 +1,6 @@
 import type { Dissector } from './dissector.js';
-import { defaultFrameDissectors, type FrameDissector } from './frame-dissector.js';
+import { analysisNames, type DissectorSelection } from './dissector-catalog.js';
+import { defaultFrameDissectors } from './frame-dissector.js';
 import { SshDissector } from './ssh/ssh-dissector.js';
 import { NtpDissector } from './ntp/ntp-dissector.js';
 import { SyslogDissector } from './syslog/syslog-dissector.js';
@@ -31,40 +32,26 @@ import { IppDissector } from './ipp/ipp-dissector.js';
 import { LpdDissector } from './lpd/lpd-dissector.js';
 import { PjlDissector } from './pjl/pjl-dissector.js';
 
-/** Every dissector Vigil runs by default, in port-claim priority order. */
+export { loadAnalysis, TCP_FINGERPRINTS, type DissectorSelection } from './dissector-catalog.js';
+
+/** Every dissector Vigil runs by default, in port-claim priority order (dissector-catalog.ts names them too). */
 export function defaultDissectors(): Dissector[] {
   return [new DnsDissector(), new DhcpDissector(), new Dhcpv6Dissector(), new MdnsDissector(), new LlmnrDissector(), new NbnsDissector(), new SdcDissector(), new IppDissector(), new HttpDissector(), new TlsDissector(), new SsdpDissector(), new SnmpDissector(), new SmbDissector(), new SshDissector(), new NtpDissector(), new SyslogDissector(), new FtpDissector(), new TelnetDissector(), new Pop3Dissector(), new ImapDissector(), new LdapDissector(), new RdpDissector(), new RemoteAccessDissector(), new DicomDissector(), new IntellivueDissector(), new Hl7Dissector(), new AstmDissector(), new Poct1aDissector(), new LpdDissector(), new PjlDissector()];
 }
 
-/** What `--dissectors` selects: flow dissectors, frame dissectors (LLDP, CDP) and the SYN fingerprints. */
-export interface DissectorSelection {
-  dissectors: Dissector[];
-  frameDissectors: FrameDissector[];
-  tcpFingerprints: boolean;
-}
-
-/** The name `--dissectors` gives the passive TCP SYN and SYN+ACK fingerprints (their facts are `tcp.*`). */
-export const TCP_FINGERPRINTS = 'tcp';
-
 /**
- * The analysis parts named by a `--dissectors` value: `all`, `none`, or a comma-separated list of
- * names (`dns,dhcp,lldp,tcp`). Throws with the known names when one is unknown.
+ * The analysis parts named by a `--dissectors` value (see dissector-catalog.ts), built from the
+ * modules this file has already loaded: for callers that need them at once. `loadAnalysis` loads
+ * only what is named.
  */
 export function selectAnalysis(spec: string): DissectorSelection {
-  const all = defaultDissectors();
-  const frames = defaultFrameDissectors();
-  const wanted = spec.trim().toLowerCase();
-  if (wanted === 'all' || wanted === '') return { dissectors: all, frameDissectors: frames, tcpFingerprints: true };
-  if (wanted === 'none') return { dissectors: [], frameDissectors: [], tcpFingerprints: false };
-  const names = wanted.split(',').map((n) => n.trim()).filter(Boolean);
-  const known = new Map(all.map((d) => [d.name, d]));
-  const knownFrames = new Map(frames.map((d) => [d.name, d]));
-  const unknown = names.filter((n) => !known.has(n) && !knownFrames.has(n) && n !== TCP_FINGERPRINTS);
-  if (unknown.length > 0) throw new Error(`unknown dissector ${unknown.join(', ')}; known: ${[...known.keys(), ...knownFrames.keys(), TCP_FINGERPRINTS].join(', ')}`);
+  const names = analysisNames(spec);
+  const flows = new Map(defaultDissectors().map((d) => [d.name, d]));
+  const frames = new Map(defaultFrameDissectors().map((d) => [d.name, d]));
   return {
-    dissectors: names.filter((n) => known.has(n)).map((n) => known.get(n)!),
-    frameDissectors: names.filter((n) => knownFrames.has(n)).map((n) => knownFrames.get(n)!),
-    tcpFingerprints: names.includes(TCP_FINGERPRINTS),
+    dissectors: names.dissectors.map((n) => flows.get(n)!),
+    frameDissectors: names.frameDissectors.map((n) => frames.get(n)!),
+    tcpFingerprints: names.tcpFingerprints,
   };
 }
 

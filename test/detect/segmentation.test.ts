@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import { analyzeCommand } from '../../src/cli/analyze-command.js';
 import type { Alert } from '../../src/detect/alert.js';
 import { Detector } from '../../src/detect/detector.js';
@@ -23,7 +24,7 @@ async function segmentationAlerts(name: string, attacks: string[]): Promise<{ tr
   const site = join(dir, `${name}.site.yaml`);
   writeFileSync(site, siteFile(truth));
   const d = new Detector({ rules: ['segmentation.violation'], zones: loadSiteFile(site) });
-  const a = new Analyzer({ onFlow: d.flow, onObservation: d.observation, rawObservationKeys: d.rawKeys, onRawObservation: d.raw });
+  const a = new Analyzer({ dissectors: defaultDissectors(), onFlow: d.flow, onObservation: d.observation, rawObservationKeys: d.rawKeys, onRawObservation: d.raw });
   await a.addCapture(capture);
   a.finish();
   return { truth, alerts: d.finish().alerts };

@@ -1,4 +1,5 @@
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import type { FlowRecord } from '../../src/analyze/flow-record.js';
 import { readCaptureFile } from '../../src/capture/capture-reader.js';
 import type { PacketRecord } from '../../src/capture/packet-record.js';
@@ -67,6 +68,7 @@ export const endpointText = (ip: string, port: number) => `${ip}:${port}`;
 export async function runVigil(file: string): Promise<VigilCapture> {
   const ended: FlowRecord[] = [];
   const analyzer = new Analyzer({
+    dissectors: defaultDissectors(),
     flowTable: { timeouts: NO_TIMEOUTS, maxFlows: 1 << 16 },
     onFlow: (f) => ended.push(f),
   });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import type { Observation } from '../../src/protocols/observation.js';
 import { simulate } from '../../src/simulate/index.js';
 
@@ -13,7 +14,7 @@ describe('facts from a UDP flow that mixes senders', () => {
       const capture = join(dir, 'h.pcapng');
       simulate({ seed: 5, devices: 80, duration: 600, out: capture, imageScale: 0.05 });
       const facts: Observation[] = [];
-      const a = new Analyzer({ onObservation: (o) => facts.push(o) });
+      const a = new Analyzer({ dissectors: defaultDissectors(), onObservation: (o) => facts.push(o) });
       await a.addCapture(capture);
       a.finish();
       const fromUnaddressed = facts.filter((o) => o.key === 'dhcp.client_mac' && o.src.ip === '0.0.0.0');

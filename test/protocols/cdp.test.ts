@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL } from '../../src/capture/link-type.js';
 import { LINK_PROTO_CDP, LINK_PROTO_LLDP, LINK_PROTO_NONE } from '../../src/decode/decoded-packet.js';
 import { PacketDecoder } from '../../src/decode/packet-decoder.js';
@@ -170,7 +171,7 @@ describe('CDP in the link layer and the analyzer', () => {
     const path = writeEthernetPcap('switch.pcap', [ethernet('00:1b:2c:00:00:01', SWITCH)]);
     const collector = new InventoryCollector();
     const seen: Observation[] = [];
-    const analyzer = new Analyzer({ onObservation: (o) => (seen.push(o), collector.observation(o)) });
+    const analyzer = new Analyzer({ dissectors: defaultDissectors(), onObservation: (o) => (seen.push(o), collector.observation(o)) });
     try {
       await analyzer.addCapture(path);
     } finally {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import { LINK_PROTO_LLDP } from '../../src/decode/decoded-packet.js';
 import { frameDissectorAsDatagrams } from '../../src/protocols/frame-dissector.js';
 import type { Fact } from '../../src/protocols/harness.js';
@@ -169,7 +170,7 @@ describe('LLDP through the analyzer', () => {
     const out = mkdtempSync(join(tmpdir(), 'vigil-lldp-'));
     try {
       const seen: Observation[] = [];
-      const analyzer = new Analyzer({ outDir: out, onObservation: (o) => seen.push(o) });
+      const analyzer = new Analyzer({ dissectors: defaultDissectors(), outDir: out, onObservation: (o) => seen.push(o) });
       await analyzer.addCapture(FIXTURE);
       analyzer.finish();
       const names = seen.filter((o) => o.key === 'lldp.system_name');
@@ -186,7 +187,7 @@ describe('LLDP through the analyzer', () => {
 
   it.skipIf(!haveZeek)('reads the Zeek capture end to end', async () => {
     const seen: Observation[] = [];
-    const analyzer = new Analyzer({ onObservation: (o) => seen.push(o) });
+    const analyzer = new Analyzer({ dissectors: defaultDissectors(), onObservation: (o) => seen.push(o) });
     await analyzer.addCapture(zeekPath);
     analyzer.finish();
     expect(seen.find((o) => o.key === 'lldp.system_name')).toMatchObject({ value: 'SMCGS8P-Smart', src: { mac: '00:22:2d:81:db:10', ip: '' } });
@@ -194,7 +195,7 @@ describe('LLDP through the analyzer', () => {
 
   it('can be turned off', async () => {
     const seen: Observation[] = [];
-    const analyzer = new Analyzer({ frameDissectors: [], onObservation: (o) => seen.push(o) });
+    const analyzer = new Analyzer({ dissectors: defaultDissectors(), frameDissectors: [], onObservation: (o) => seen.push(o) });
     await analyzer.addCapture(FIXTURE);
     analyzer.finish();
     expect(seen.filter((o) => o.key.startsWith('lldp.') || o.key.startsWith('cdp.'))).toEqual([]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analyzer } from '../../src/analyze/analyzer.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import { ipText } from '../../src/decode/address-text.js';
 import { TCP_ACK, TCP_SYN } from '../../src/decode/decoded-packet.js';
 import { feedWhole, type Fact } from '../../src/protocols/harness.js';
@@ -183,7 +184,7 @@ describe('reporting once per sender', () => {
     writeFileSync(path, pcapOf(frames));
     const raw = (mode: boolean | 'every-connection') => {
       const out: string[] = [];
-      const a = new Analyzer({ tcpFingerprints: mode, rawObservationKeys: new Set(['tcp.syn_signature', 'tcp.synack_signature', 'tcp.os']), onRawObservation: (o) => out.push(`${o.key} ${o.src.ip}`) });
+      const a = new Analyzer({ dissectors: defaultDissectors(), tcpFingerprints: mode, rawObservationKeys: new Set(['tcp.syn_signature', 'tcp.synack_signature', 'tcp.os']), onRawObservation: (o) => out.push(`${o.key} ${o.src.ip}`) });
       return a.addCapture(path).then(() => (a.finish(), out));
     };
     expect(await raw('every-connection')).toEqual(['tcp.syn_signature 10.1.1.10', 'tcp.os 10.1.1.10', 'tcp.synack_signature 10.1.1.20', 'tcp.os 10.1.1.20', 'tcp.syn_signature 10.1.1.10', 'tcp.os 10.1.1.10', 'tcp.synack_signature 10.1.1.21', 'tcp.os 10.1.1.21']);
@@ -301,6 +302,7 @@ async function vigilRows(capture: string): Promise<{ rows: Map<string, Row[]>; t
   const tagged = new Set<string>();
   let last: Row | null = null;
   const analyzer = new Analyzer({
+    dissectors: defaultDissectors(),
     // Every connection's signature, as p0f prints one line per connection.
     tcpFingerprints: 'every-connection',
     rawObservationKeys: new Set(['tcp.syn_signature', 'tcp.synack_signature', 'tcp.os', 'tcp.os_fuzzy', 'tcp.tool']),

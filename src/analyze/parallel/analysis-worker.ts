@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CaptureFormatError } from '../../capture/capture-error.js';
 import { readCaptureFile } from '../../capture/capture-reader.js';
 import { PacketRecord } from '../../capture/packet-record.js';
-import { selectAnalysis } from '../../protocols/index.js';
+import { loadAnalysis } from '../../protocols/dissector-catalog.js';
 import type { CaptureFileSummary } from '../analysis-summary.js';
 import { Analyzer } from '../analyzer.js';
 import type { FlowRecord } from '../flow-record.js';
@@ -64,13 +64,13 @@ class Batch<T extends FlowRecord | Observation> {
   }
 }
 
-function run(input: WorkerInput): void {
+async function run(input: WorkerInput): Promise<void> {
   const port = parentPort!;
   const flows = new Batch<FlowRecord>('flows', port);
   const observations = new Batch<Observation>('observations', port);
   const raw = new Batch<Observation>('raw', port);
   const analyzer = new Analyzer({
-    ...selectAnalysis(input.dissectors),
+    ...(await loadAnalysis(input.dissectors)),
     flowTable: { maxFlows: input.maxFlows, vlanAware: input.vlanAware, serialStride: input.workers, serialOffset: input.index },
     onFlow: input.wantFlows ? flows.add : undefined,
     rawObservationKeys: input.rawKeys ? new Set(input.rawKeys) : undefined,
@@ -154,4 +154,4 @@ function delta(now: ReadTotals, before: ReadTotals): ReadTotals {
   return { packets: now.packets - before.packets, bytes: now.bytes - before.bytes, capturedBytes: now.capturedBytes - before.capturedBytes, firstTs: now.firstTs, lastTs: now.lastTs };
 }
 
-run(workerData as WorkerInput);
+await run(workerData as WorkerInput);
