@@ -134,6 +134,12 @@ export class FlowTable {
   evicted = 0;
   /** Latest packet time seen, for expiry. */
   now = 0;
+  /**
+   * The time of the packet `update` is accounting. Its rare calls (expiry on lookup, the sweep) read
+   * it from here: a double passed as an argument to a call that is not inlined is boxed, and V8
+   * boxed it ahead of the branch, for every packet (44 MB of garbage on the benchmark capture).
+   */
+  private packetTs = 0;
 
   /** Set by `update`: 0 if the packet was sent by the originator, 1 by the responder. */
   direction: 0 | 1 = 0;
@@ -200,6 +206,7 @@ export class FlowTable {
    */
   update(p: DecodedPacket): number {
     const ts = p.ts;
+    this.packetTs = ts;
     if (ts > this.now) this.now = ts;
     const sc = this.scratch;
     flowKeyOf(p, sc);
@@ -209,7 +216,7 @@ export class FlowTable {
     if (id >= 0) {
       // Nothing can have expired within the shortest timeout: skip the full check then.
       const expired =
-        ts - this.stats[id * STATS_STRIDE + STAT_LAST] > this.shortestTimeoutS || ts - this.stats[id * STATS_STRIDE + STAT_FIRST] > this.timeouts.activeS ? this.expiredReason(id, ts) : null;
+        ts - this.stats[id * STATS_STRIDE + STAT_LAST] > this.shortestTimeoutS || ts - this.stats[id * STATS_STRIDE + STAT_FIRST] > this.timeouts.activeS ? this.expiredAtPacket(id) : null;
       const reused =
         !expired && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && this.tcpState[id] >= TCP_STATE_CLOSED;
       if (expired || reused) {
@@ -233,7 +240,7 @@ export class FlowTable {
       if (p.dstMacOffset >= 0) this.learnMac(id, srcIsA === 1 ? 1 : 0, p.frame, p.dstMacOffset, false);
     }
     if (tcp) this.tcpUpdate(id, dir, flags, p.payloadLength);
-    if (ts >= this.nextSweepTs) this.sweep(ts);
+    if (ts >= this.nextSweepTs) this.sweep();
     return id;
   }
 
@@ -375,6 +382,10 @@ export class FlowTable {
     index[hole] = EMPTY;
   }
 
+  private expiredAtPacket(id: number): FlowEndReason | null {
+    return this.expiredReason(id, this.packetTs);
+  }
+
   private expiredReason(id: number, ts: number): FlowEndReason | null {
     const t = this.timeouts;
     const idle = ts - this.stats[id * STATS_STRIDE + STAT_LAST];
@@ -387,7 +398,9 @@ export class FlowTable {
     return null;
   }
 
-  private sweep(ts: number): void {
+  /** Examine the next slice of the table at the current packet's time. */
+  private sweep(): void {
+    const ts = this.packetTs;
     this.nextSweepTs = ts + SWEEP_INTERVAL_S;
     const max = this.nextId;
     const batch = Math.max(SWEEP_MIN_BATCH, Math.ceil((max * SWEEP_INTERVAL_S) / SWEEP_ROUND_S));
