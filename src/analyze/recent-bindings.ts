@@ -4,7 +4,7 @@
  * the observation de-duplication would need; a miss (a new binding, or a collision) only means the
  * fact goes the long way and is de-duplicated there.
  */
-const SLOTS_BITS = 12;
+const SLOTS_BITS = 14;
 const SLOTS = 1 << SLOTS_BITS;
 /** 6 MAC octets, then up to 16 address octets. */
 const KEY_OCTETS = 22;
