@@ -31,12 +31,14 @@ describe('observation de-duplication', () => {
     expect(d.isNew(host('00:1b:63:00:00:00', '10.20.0.9'), 'dhcp.hostname', 'pump')).toBe(true);
   });
 
-  it('compares structured values by content', () => {
+  it('compares list values by content', () => {
     const d = new ObservationDedup();
     const monitor = host('00:09:fb:00:00:02', '10.30.0.7');
-    expect(d.isNew(monitor, 'tls.cert', { subject: 'CN=monitor', days: 30 })).toBe(true);
-    expect(d.isNew(monitor, 'tls.cert', { subject: 'CN=monitor', days: 30 })).toBe(false);
-    expect(d.isNew(monitor, 'tls.cert', { subject: 'CN=monitor', days: 31 })).toBe(true);
+    expect(d.isNew(monitor, 'dhcp.parameter_request_list', [1, 3, 6, 15])).toBe(true);
+    expect(d.isNew(monitor, 'dhcp.parameter_request_list', [1, 3, 6, 15])).toBe(false);
+    expect(d.isNew(monitor, 'dhcp.parameter_request_list', [1, 3, 15, 6])).toBe(true);
+    expect(d.isNew(monitor, 'tls.san', ['monitor.example'])).toBe(true);
+    expect(d.isNew(monitor, 'tls.san', ['monitor.example'])).toBe(false);
   });
 
   it('past its bound forgets and starts again: a fact may repeat, none is lost', () => {
