@@ -1,7 +1,7 @@
 // `--dissectors` names every part that reads packets for facts: flow dissectors, the frame dissectors
 // (LLDP, CDP) and the passive TCP SYN fingerprints; `none` runs none of them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -71,11 +71,15 @@ describe('--dissectors selection', () => {
       expect(r.status, r.stderr).toBe(0);
       return [...r.stderr.matchAll(/^LOADED .*\/dist\/src\/protocols\/([a-z0-9_]+)\//gm)].map((m) => m[1]);
     };
-    const dnsOnly = new Set(loaded('dns'));
-    expect(dnsOnly.has('dns')).toBe(true);
-    for (const other of ['http', 'tls', 'smb', 'dicom', 'hl7', 'dhcp']) expect(dnsOnly.has(other), other).toBe(false);
-    // The check itself sees modules: with every dissector, they are there.
-    const all = new Set(loaded('all'));
-    for (const name of ['http', 'tls', 'smb', 'dicom', 'hl7', 'dhcp']) expect(all.has(name), name).toBe(true);
+    try {
+      const dnsOnly = new Set(loaded('dns'));
+      expect(dnsOnly.has('dns')).toBe(true);
+      for (const other of ['http', 'tls', 'smb', 'dicom', 'hl7', 'dhcp']) expect(dnsOnly.has(other), other).toBe(false);
+      // The check itself sees modules: with every dissector, they are there.
+      const all = new Set(loaded('all'));
+      for (const name of ['http', 'tls', 'smb', 'dicom', 'hl7', 'dhcp']) expect(all.has(name), name).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
