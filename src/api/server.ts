@@ -98,10 +98,13 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     if (!check.token.last_used_at || Date.now() / 1000 - check.token.last_used_at > 60) await touchToken(store, Number(check.token.id));
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Written before the response goes out, not after it: a client told its change succeeded finds
+  // the change in the audit log when it reads it next (after the response, on PostgreSQL, a read
+  // straight after the change could come first).
+  app.addHook('onSend', async (request, reply, payload) => {
     const mutation = request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS';
-    if (!request.url.startsWith('/api/') || !request.caller || !(mutation || request.routeOptions.config?.audit)) return;
-    if (reply.statusCode >= 400) return;
+    if (!request.url.startsWith('/api/') || !request.caller || !(mutation || request.routeOptions.config?.audit)) return payload;
+    if (reply.statusCode >= 400) return payload;
     await audit(store, {
       actor: request.caller.token.name,
       role: request.caller.token.role,
@@ -110,6 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       detail: { status: reply.statusCode, ...(request.auditDetail ?? {}) },
       remote: request.caller.remote,
     }).catch((err) => request.log.error({ err }, 'audit log write failed'));
+    return payload;
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
