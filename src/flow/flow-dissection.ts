@@ -67,6 +67,7 @@ export class FlowDissection {
   packet(id: number, p: DecodedPacket): void {
     const flows = this.flows;
     const state = flows.userState[id];
+    // NONE and DETACHED: nothing reads this flow's packets any more.
     if (state >= NONE) return;
     this.now = p.ts;
     const dir = flows.direction;

@@ -54,8 +54,3 @@ export function selectAnalysis(spec: string): DissectorSelection {
     tcpFingerprints: names.tcpFingerprints,
   };
 }
-
-/** The flow dissectors of a `--dissectors` value (see selectAnalysis). */
-export function selectDissectors(spec: string): Dissector[] {
-  return selectAnalysis(spec).dissectors;
-}

@@ -15,7 +15,7 @@ import { loadAttributeKnowledge } from '../../src/inventory/knowledge.js';
 import type { AttributeKnowledge } from '../../src/inventory/attribute-resolver.js';
 import { loadSiteFile, type SiteZone } from '../../src/inventory/site-zones.js';
 import type { Observation } from '../../src/protocols/observation.js';
-import { selectDissectors } from '../../src/protocols/index.js';
+import { defaultDissectors } from '../../src/protocols/index.js';
 import { buildWindow, decodeEvidence, encodeEvidence, parseWindow, serializeWindow, windowZones, WindowFormatError, type SensorWindow } from '../../src/scale/sensor-window.js';
 import { InventoryStore } from '../../src/store/inventory-store.js';
 
@@ -42,7 +42,7 @@ async function analyse(file: string): Promise<Analysis> {
   const detector = new Detector();
   const events: Event[] = [];
   const analyzer = new Analyzer({
-    dissectors: selectDissectors('all'),
+    dissectors: defaultDissectors(),
     onWarning: () => undefined,
     onFlow: (f) => {
       events.push({ kind: 'flow', flow: structuredClone(f) });
