@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { bareLoop } from './bare-loop.js';
+import { formatLatency, memoryLatency } from './memory-latency.js';
 import { DEFAULT_SEED, DEFAULT_SIZE, GENERATOR_VERSION, cacheDir, ensureCapture, formatSize, parseSize, repoRoot } from './generate-capture.js';
 
 const GNU_TIME = '/usr/bin/time';
@@ -333,7 +334,10 @@ function main(): void {
   // The in-process pass warms the page cache, so no tool pays for the disk, and counts packets.
   process.stdout.write('warming the page cache and counting packets...\n');
   const census = bareLoop(file);
-  process.stdout.write(`  ${census.packets} packets, ${census.flows} flows (symmetric 5-tuples), ${census.ipv6} IPv6, ${census.nonIp} non-IP\n\n`);
+  process.stdout.write(`  ${census.packets} packets, ${census.flows} flows (symmetric 5-tuples), ${census.ipv6} IPv6, ${census.nonIp} non-IP\n`);
+  // The machine's memory latency, which sets how much vigil's scattered per-flow reads cost next to the bare loop's.
+  const latency = memoryLatency();
+  process.stdout.write(`  random read latency: ${formatLatency(latency)}\n\n`);
 
   const logDir = join(cacheDir(), 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -490,6 +494,7 @@ function main(): void {
   const out = [
     '',
     `${(fileBytes / 2 ** 20).toFixed(0)} MiB, ${census.packets} packets, ${census.flows} flows; ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+    `random read latency: ${formatLatency(latency)}`,
     ...lines,
     '',
     '"vigil speed / tool" = tool wall time / vigil analyze wall time: above 1, vigil is faster.',
@@ -501,7 +506,7 @@ function main(): void {
 
   const json = {
     date: new Date().toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, randomReadNs: latency },
     versions: {
       tshark: which('tshark') ? firstLine('tshark', ['--version']) : undefined,
       suricata: which('suricata') ? firstLine('suricata', ['-V']) : undefined,
