@@ -1,7 +1,9 @@
-import { sql, type Compilable, type Kysely, type Selectable } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Compilable, type Selectable } from 'kysely';
+import type { PoolClient } from 'pg';
 import { openStore, type Dialect, type OpenedStore } from './open-store.js';
 import type { AttributeCandidateTable, ConnectionFactTable, ConnectionTable, Database, DeviceIdentifierTable, DeviceRiskTable, ServiceTable, DeviceTable, IdentifierKind, ObservationTable } from './schema.js';
-import { col, excluded, greatest, least, pgArrayLiteral, upsertRows } from './upsert.js';
+import { copyRows, type CopyType } from './pg-copy.js';
+import { col, excluded, greatest, least, pgArrayLiteral, upsertRows, type PgUpsert } from './upsert.js';
 
 export type DeviceRow = Selectable<DeviceTable>;
 export type ObservationRow = Selectable<ObservationTable>;
@@ -42,6 +44,8 @@ export class InventoryStore {
     private readonly opened: OpenedStore,
     /** In a PostgreSQL transaction: the devices it created, whose first rows need no conflict check. */
     private readonly created: CreatedDevices | null = null,
+    /** In a PostgreSQL transaction: its connection, which also carries COPY. */
+    private readonly pgClient: PoolClient | null = null,
   ) {}
 
   static async open(spec: string): Promise<InventoryStore> {
@@ -62,14 +66,34 @@ export class InventoryStore {
     return this.created?.claim(table, idColumns, rows as readonly Record<string, unknown>[]);
   }
 
-  /** Column types for the unnest path of upsertRows, on PostgreSQL only. */
-  private pgTypes(types: Record<string, string>): Record<string, string> | undefined {
-    return this.dialect === 'postgres' ? types : undefined;
-  }
-
   /** Runs `fn` in one transaction: a failed update leaves the store as it was. */
   async transaction<T>(fn: (store: InventoryStore) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new InventoryStore(trx, this.dialect, this.opened, this.dialect === 'postgres' ? new CreatedDevices() : null)));
+    const pool = this.opened.pgPool;
+    if (!pool) return this.db.transaction().execute((trx) => fn(new InventoryStore(trx, this.dialect, this.opened)));
+    // On PostgreSQL the transaction holds one client of the pool itself, rather than through
+    // Kysely's transaction, so that COPY (which Kysely cannot issue) runs inside it too.
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: oneClientPool(client) }) });
+      const out = await fn(new InventoryStore(db, this.dialect, this.opened, new CreatedDevices(), client));
+      await client.query('commit');
+      return out;
+    } catch (err) {
+      // A connection that cannot even roll back is closed rather than handed to the next caller.
+      await client.query('rollback').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** upsertRows' PostgreSQL options for `table`: column types, and COPY for rows that need no conflict check. */
+  private pgUpsert(types: Record<string, CopyType>, fresh?: (row: Record<string, unknown>) => boolean, distinct = false): PgUpsert | undefined {
+    if (this.dialect !== 'postgres') return undefined;
+    const client = this.pgClient;
+    return { types, isNew: fresh, distinct, copy: client ? (table, rows, cols) => copyRows(client, table, rows, cols, cols.map((c) => types[c])) : undefined };
   }
 
   async addCapture(c: { name: string; packets: number; bytes: number; first_ts: number | null; last_ts: number | null; site?: string | null; sensor?: string | null }): Promise<number> {
@@ -138,7 +162,7 @@ export class InventoryStore {
     await upsertRows(this.db, 'device_sites', rows as never, ['device_id', 'site'], {
       first_seen: least(d, col('device_sites', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('device_sites', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', site: 'text', first_seen: 'float8', last_seen: 'float8' }), this.newRows('device_sites', ['device_id'], rows));
+    }, this.pgUpsert({ device_id: 'int8', site: 'text', first_seen: 'float8', last_seen: 'float8' }, this.newRows('device_sites', ['device_id'], rows)));
   }
 
   async createDevice(d: NewDevice): Promise<number> {
@@ -238,8 +262,8 @@ export class InventoryStore {
     const kept = new Set(stored);
     const fresh = new Set(deviceIds.filter((id) => !kept.has(id)));
     await upsertRows(this.db, 'attribute_candidates', rows as never, ['device_id', 'attribute', 'value', 'source'], null,
-      { device_id: 'int8', attribute: 'text', value: 'text', source: 'text', confidence: 'float8', count: 'int8', first_seen: 'float8', last_seen: 'float8', evidence: 'text' },
-      fresh.size ? (r) => fresh.has(r.device_id as number) : undefined);
+      this.pgUpsert({ device_id: 'int8', attribute: 'text', value: 'text', source: 'text', confidence: 'float8', count: 'int8', first_seen: 'float8', last_seen: 'float8', evidence: 'text' },
+        fresh.size ? (r) => fresh.has(r.device_id as number) : undefined));
   }
 
   async upsertIdentifiers(rows: readonly IdentifierInput[]): Promise<void> {
@@ -247,7 +271,7 @@ export class InventoryStore {
     await upsertRows(this.db, 'device_identifiers', rows as never, ['kind', 'value', 'device_id'], {
       first_seen: least(d, col('device_identifiers', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('device_identifiers', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', kind: 'text', value: 'text', first_seen: 'float8', last_seen: 'float8', source: 'text' }), this.newRows('device_identifiers', ['device_id'], rows));
+    }, this.pgUpsert({ device_id: 'int8', kind: 'text', value: 'text', first_seen: 'float8', last_seen: 'float8', source: 'text' }, this.newRows('device_identifiers', ['device_id'], rows)));
   }
 
   /**
@@ -273,7 +297,7 @@ export class InventoryStore {
       count: sql`${col('observations', 'count')} + ${excluded('count')}`,
       first_ts: least(d, col('observations', 'first_ts'), excluded('first_ts')),
       last_ts: greatest(d, col('observations', 'last_ts'), excluded('last_ts')),
-    }, this.pgTypes({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }), this.newRows('observations', ['device_id'], rows), distinct);
+    }, this.pgUpsert({ device_id: 'int8', key: 'text', value: 'text', count: 'int8', first_ts: 'float8', last_ts: 'float8', capture_id: 'int8', flow: 'int8' }, this.newRows('observations', ['device_id'], rows), distinct));
   }
   private upsertObservationStmt: import('better-sqlite3').Statement | undefined;
 
@@ -296,7 +320,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('services', 'service')})`,
       first_seen: least(d, col('services', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('services', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ device_id: 'int8', transport: 'text', port: 'int4', direction: 'text', service: 'text', flows: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('services', ['device_id'], rows));
+    }, this.pgUpsert({ device_id: 'int8', transport: 'text', port: 'int4', direction: 'text', service: 'text', flows: 'int8', first_seen: 'float8', last_seen: 'float8' }, this.newRows('services', ['device_id'], rows)));
   }
 
   async upsertConnections(rows: readonly ConnectionInput[]): Promise<void> {
@@ -307,7 +331,7 @@ export class InventoryStore {
       service: sql`coalesce(${excluded('service')}, ${col('connections', 'service')})`,
       first_seen: least(d, col('connections', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connections', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', service: 'text', flows: 'int8', bytes: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('connections', ['client_id', 'server_id'], rows));
+    }, this.pgUpsert({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', service: 'text', flows: 'int8', bytes: 'int8', first_seen: 'float8', last_seen: 'float8' }, this.newRows('connections', ['client_id', 'server_id'], rows)));
   }
 
   async upsertConnectionFacts(rows: readonly Selectable<ConnectionFactTable>[]): Promise<void> {
@@ -316,7 +340,7 @@ export class InventoryStore {
       count: sql`${col('connection_facts', 'count')} + ${excluded('count')}`,
       first_seen: least(d, col('connection_facts', 'first_seen'), excluded('first_seen')),
       last_seen: greatest(d, col('connection_facts', 'last_seen'), excluded('last_seen')),
-    }, this.pgTypes({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', sender: 'text', key: 'text', value: 'text', count: 'int8', first_seen: 'float8', last_seen: 'float8' }), this.newRows('connection_facts', ['client_id', 'server_id'], rows));
+    }, this.pgUpsert({ client_id: 'int8', server_id: 'int8', transport: 'text', port: 'int4', sender: 'text', key: 'text', value: 'text', count: 'int8', first_seen: 'float8', last_seen: 'float8' }, this.newRows('connection_facts', ['client_id', 'server_id'], rows)));
   }
 
   async connectionFacts() {
@@ -440,4 +464,10 @@ class CreatedDevices {
     for (const id of deviceIds) if (this.ids.has(id)) done.add(id);
     return out;
   }
+}
+
+/** A pool of one client for a Kysely instance inside a transaction: it never releases or ends the client, the transaction does. */
+function oneClientPool(client: PoolClient) {
+  const lent = { query: client.query.bind(client), release: () => undefined };
+  return { connect: async () => lent, end: async () => undefined } as never;
 }

@@ -15,6 +15,8 @@ export interface OpenedStore {
   dialect: Dialect;
   /** The raw better-sqlite3 handle, for the bulk-ingest fast path; null on PostgreSQL. */
   sqlite: import('better-sqlite3').Database | null;
+  /** The pg pool under Kysely, on PostgreSQL: a transaction takes one client from it, for COPY too. */
+  pgPool: import('pg').Pool | null;
   /** Where the store lives, with any password removed. */
   location: string;
 }
@@ -64,7 +66,7 @@ export async function openStore(spec: string): Promise<OpenedStore> {
       await pool.end().catch(() => undefined);
       throw new StoreError(`cannot connect to PostgreSQL at ${location}: ${(err as Error).message}`);
     }
-    opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', sqlite: null, location };
+    opened = { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', sqlite: null, pgPool: pool, location };
   } else {
     const BetterSqlite = (await import('better-sqlite3')).default;
     let handle: import('better-sqlite3').Database;
@@ -80,7 +82,7 @@ export async function openStore(spec: string): Promise<OpenedStore> {
     } catch (err) {
       throw new StoreError(`cannot open SQLite store ${location}: ${(err as Error).message}`);
     }
-    opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) }), dialect: 'sqlite', sqlite: handle, location };
+    opened = { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) }), dialect: 'sqlite', sqlite: handle, pgPool: null, location };
   }
   const all = migrations(opened.dialect);
   // Migrations written in parallel may land in any order: a store that ran a later one still takes an earlier newcomer.

@@ -21,6 +21,23 @@ export const excluded = (column: string) => sql.ref(`excluded.${column}`);
 
 type TableName = keyof Database;
 
+/** How upsertRows writes on PostgreSQL. */
+export interface PgUpsert {
+  /** Each column's type: rows go as one array per column through unnest. */
+  types: Readonly<Record<string, string>>;
+  /**
+   * Rows whose key cannot be stored yet (their device was created by this transaction): the first
+   * of each key is inserted without a conflict check (by `copy` when given, else a plain INSERT).
+   * Were one there after all, the primary key refuses it and the transaction fails; nothing is
+   * overwritten.
+   */
+  isNew?: (row: Record<string, unknown>) => boolean;
+  /** The caller vouches that no two rows share a key: one round, without checking. */
+  distinct?: boolean;
+  /** Bulk-loads rows into the table inside the caller's transaction (COPY). */
+  copy?: (table: string, rows: readonly Record<string, unknown>[], columns: readonly string[]) => Promise<void>;
+}
+
 /**
  * Multi-row INSERT ... ON CONFLICT (keys) DO UPDATE in batches that stay under the dialects'
  * parameter limits. `update` builds the SET clause from the table name (both dialects accept
@@ -32,32 +49,25 @@ export async function upsertRows<T extends TableName>(
   rows: readonly Record<string, unknown>[],
   keys: readonly string[],
   update: Record<string, RawBuilder<unknown>> | null,
-  /** On PostgreSQL, each column's type: rows then go as one array per column through unnest. */
-  pgTypes?: Readonly<Record<string, string>>,
-  /**
-   * On PostgreSQL, rows whose key cannot be stored yet (their device was created by this
-   * transaction): the first of each key is a plain INSERT, sparing the conflict check. Were one
-   * there after all, the primary key refuses it and the transaction fails; nothing is overwritten.
-   */
-  isNew?: (row: Record<string, unknown>) => boolean,
-  /** The caller vouches that no two rows share a key: one round, without checking. */
-  distinct = false,
+  pg?: PgUpsert,
 ): Promise<void> {
   if (rows.length === 0) return;
-  if (pgTypes) {
-    const cols = Object.keys(pgTypes);
-    const rounds = distinct ? [rows] : distinctKeyRounds(rows, keys);
+  if (pg) {
+    const { types, isNew, copy } = pg;
+    const cols = Object.keys(types);
+    const rounds = pg.distinct ? [rows] : distinctKeyRounds(rows, keys);
     for (let r = 0; r < rounds.length; r++) {
       let round = rounds[r];
       if (r === 0 && isNew) {
         const fresh = round.filter(isNew);
         if (fresh.length) {
           round = round.filter((row) => !isNew(row));
-          for (let i = 0; i < fresh.length; i += UNNEST_ROWS) await sql`insert into ${sql.table(table)} (${sql.raw(cols.join(', '))}) ${unnestSource(fresh.slice(i, i + UNNEST_ROWS), cols, pgTypes)}`.execute(db);
+          if (copy) await copy(table, fresh, cols);
+          else for (let i = 0; i < fresh.length; i += UNNEST_ROWS) await sql`insert into ${sql.table(table)} (${sql.raw(cols.join(', '))}) ${unnestSource(fresh.slice(i, i + UNNEST_ROWS), cols, types)}`.execute(db);
         }
       }
       for (let i = 0; i < round.length; i += UNNEST_ROWS) {
-        const q = db.insertInto(table).columns(cols as never).expression(unnestSource(round.slice(i, i + UNNEST_ROWS), cols, pgTypes) as never);
+        const q = db.insertInto(table).columns(cols as never).expression(unnestSource(round.slice(i, i + UNNEST_ROWS), cols, types) as never);
         await (update === null ? q.onConflict((oc) => oc.columns(keys as never).doNothing()) : q.onConflict((oc) => oc.columns(keys as never).doUpdateSet(update as never))).execute();
       }
     }

@@ -109,6 +109,32 @@ for (const { name, target, skip } of TARGETS) {
       }
     });
 
+    it('facts of devices a transaction creates (bulk-loaded on PostgreSQL) are read back exactly, and rolled back with it', async () => {
+      const s = await InventoryStore.open(await t.create());
+      try {
+        const values = ['"SOMATOM"', JSON.stringify('\\\\pacs01\\images\tshare\n'), JSON.stringify(['1', '3', '6', '15']), JSON.stringify('Ünïcödé ✓'), '""'];
+        const write = (mac: string, fail: boolean) =>
+          s.transaction(async (tx) => {
+            const ids = await tx.createDevices([device(mac, 10)]);
+            const id = ids.get(`mac:${mac}`)!;
+            const cap = await tx.addCapture({ name: 'a.pcap', packets: 1, bytes: 1, first_ts: 10, last_ts: 20 });
+            await tx.upsertObservations(values.map((value, i) => ({ device_id: id, key: 'k', value, count: i + 1, first_ts: 10 + i, last_ts: 20 + i, capture_id: cap, flow: i ? 5_000_000_000 + i : null })));
+            if (fail) throw new Error('stop after the facts');
+            return id;
+          });
+        const id = await write('00:00:00:00:00:0d', false);
+        const obs = (await s.observationsOf([id])).sort((a, b) => a.count - b.count);
+        expect(obs.map((o) => [o.value, o.count, o.first_ts, o.last_ts, o.flow])).toEqual(values.map((v, i) => [v, i + 1, 10 + i, 20 + i, i ? 5_000_000_000 + i : null]));
+        // More failed transactions than the pool has connections: each gives its connection back.
+        for (let i = 0; i < 6; i++) await expect(write(`00:00:00:00:01:0${i}`, true)).rejects.toThrow('stop after the facts');
+        expect((await s.devices()).map((d) => d.identity)).toEqual(['00:00:00:00:00:0d']);
+        await write('00:00:00:00:00:0e', false);
+        expect(await s.devices()).toHaveLength(2);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('services and connections accumulate flows and bytes', async () => {
       const s = await InventoryStore.open(await t.create());
       try {
