@@ -7,11 +7,15 @@
  * sharing one durable consumer, as in production) store them into a fresh PostgreSQL database.
  * Two workloads:
  *   - first contact: each site's first window (every device new, every fact new): the ingest rate,
- *     facts stored / seconds from the first central process ready to consume to the last window stored;
+ *     facts stored / seconds from the first central process ready to consume to the last window stored.
+ *     Twelve sites by default: a central service runs for weeks, and a freshly started process spends
+ *     its first few windows compiling its own code (four windows stored in a new process took 3.0-3.5 s
+ *     of CPU, the same four stored again in that process 1.8-2.3 s; docs/benchmark.md). Twelve still count
+ *     that start, spread over a health system's worth of sites rather than a handful;
  *   - a running site: one hospital in one-minute windows, where later windows mostly update known
  *     devices: the time per window.
  *
- * Usage: node dist/bench/central-bench.js [--sites 4] [--devices 1500] [--duration 10m] [--window 60] [--skip-two] [--concurrency N] [--cpu-prof DIR]
+ * Usage: node dist/bench/central-bench.js [--sites 12] [--devices 1500] [--duration 10m] [--window 60] [--skip-two] [--concurrency N] [--cpu-prof DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
   const dbs: string[] = [];
-  const sites = Number(arg('sites', '4'));
+  const sites = Number(arg('sites', '12'));
   const ingest = async (label: string, captures: { pcap: string; siteFile: string; site: string }[], windowS: number, processes: number) => {
     const namespace = `bench${process.pid}${label}${processes}`;
     let windows = 0;

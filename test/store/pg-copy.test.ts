@@ -38,6 +38,19 @@ describe('encodeCopyBinary', () => {
     expect(all.indexOf(big)).toBeGreaterThan(0);
   });
 
+  it('writes text as UTF-8 exactly as Buffer does, short and long, ASCII or not, a non-ASCII unit first, last or alone', () => {
+    const texts = ['', 'a', 'é', '\u007f', '\u0080', '日本', '😀x', '\ud800', 'x'.repeat(23) + 'é', 'é' + 'x'.repeat(23), 'y'.repeat(24), 'y'.repeat(25), 'z'.repeat(25) + '😀', 'w'.repeat(100) + 'é'];
+    const all = Buffer.concat(encodeCopyBinary('t', texts.map((s) => ({ s })), ['s'], ['text']));
+    let o = 19;
+    for (const s of texts) {
+      expect(all.readInt16BE(o)).toBe(1);
+      const len = all.readInt32BE(o + 2);
+      expect(all.subarray(o + 6, o + 6 + len).equals(Buffer.from(s, 'utf8'))).toBe(true);
+      o += 6 + len;
+    }
+    expect(all.readInt16BE(o)).toBe(-1);
+  });
+
   it('refuses a value its column cannot hold, naming the table, row and column', () => {
     const enc = (v: unknown, type: CopyType) => () => encodeCopyBinary('observations', [{ c: null }, { c: v }], ['c'], [type]);
     expect(enc(1.5, 'int8')).toThrow(new CopyEncodeError('observations row 2, column c (int8): 1.5 is not an integer'));
