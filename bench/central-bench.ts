@@ -10,7 +10,7 @@
  *     facts stored / seconds from the first central process ready to consume to the last window stored.
  *     Twelve sites by default: a central service runs for weeks, and a freshly started process spends
  *     its first few windows compiling its own code (four windows stored in a new process took 3.0-3.5 s
- *     of CPU, the same four stored again in that process 1.8-2.3 s; docs/benchmark.md). Twelve still count
+ *     of CPU, the same four stored again in that process 1.6-2.3 s; docs/benchmark.md). Twelve still count
  *     that start, spread over a health system's worth of sites rather than a handful;
  *   - a running site: one hospital in one-minute windows, where later windows mostly update known
  *     devices: the time per window.
