@@ -55,7 +55,7 @@ export function encodeCopyBinary(table: string, rows: readonly Record<string, un
   };
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
-    room(2 + n * 12);
+    room(2);
     buf.writeInt16BE(n, o);
     o += 2;
     for (let c = 0; c < n; c++) {
