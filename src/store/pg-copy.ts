@@ -74,18 +74,8 @@ export function encodeCopyBinary(table: string, rows: readonly Record<string, un
           room(4 + s.length * 3);
           // Most values are short ASCII (keys, addresses, names): copied here, they spare a call into
           // C++ per value; anything else goes to Buffer's encoder.
-          let len = s.length;
-          if (len <= SHORT_TEXT) {
-            const at = o + 4;
-            for (let i = 0; i < len; i++) {
-              const ch = s.charCodeAt(i);
-              if (ch >= 0x80) {
-                len = buf.write(s, at, 'utf8');
-                break;
-              }
-              buf[at + i] = ch;
-            }
-          } else len = buf.write(s, o + 4, 'utf8');
+          let len = s.length <= SHORT_TEXT ? writeAscii(buf, o + 4, s) : -1;
+          if (len < 0) len = buf.write(s, o + 4, 'utf8');
           buf.writeInt32BE(len, o);
           o += 4 + len;
           break;
@@ -126,6 +116,16 @@ export function encodeCopyBinary(table: string, rows: readonly Record<string, un
   o += 2;
   chunks.push(buf.subarray(0, o));
   return chunks;
+}
+
+/** Writes `s` at `at` if it is all ASCII (then its UTF-8 is its UTF-16 units) and returns its length; else -1. */
+function writeAscii(buf: Buffer, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 0x80) return -1;
+    buf[at + i] = ch;
+  }
+  return s.length;
 }
 
 /** Copies `rows` into `table` on `client` (inside the caller's transaction, if any). */
