@@ -59,9 +59,12 @@ export async function upsertRows<T extends TableName>(
     for (let r = 0; r < rounds.length; r++) {
       let round = rounds[r];
       if (r === 0 && isNew) {
-        const fresh = round.filter(isNew);
+        // One pass: isNew is asked once a row, however large the window.
+        const fresh: Record<string, unknown>[] = [];
+        const known: Record<string, unknown>[] = [];
+        for (const row of round) (isNew(row) ? fresh : known).push(row);
         if (fresh.length) {
-          round = round.filter((row) => !isNew(row));
+          round = known;
           if (copy) await copy(table, fresh, cols);
           else for (let i = 0; i < fresh.length; i += UNNEST_ROWS) await sql`insert into ${sql.table(table)} (${sql.raw(cols.join(', '))}) ${unnestSource(fresh.slice(i, i + UNNEST_ROWS), cols, types)}`.execute(db);
         }
